@@ -1,0 +1,1 @@
+"""Fixtures for docker tests (filled in by the sandbox work)."""

@@ -1,0 +1,1 @@
+"""Fixtures for the scripted upstream and the gateway (filled in by the gateway work)."""
