@@ -1,0 +1,13 @@
+"""Byte counts for humans (binary units)."""
+
+UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"]
+
+
+def human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in UNITS:
+        value /= 1024
+        if round(value, 1) < 1024 or unit == UNITS[-1]:
+            return f"{value:.1f} {unit}"
