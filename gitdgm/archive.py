@@ -1,0 +1,299 @@
+"""The archive: agents are commits, admitted ones have a ``dgm/<id>`` branch, records are notes.
+
+All pygit2 use for agents lives here (notes layout in ``notes.py``, the record format in ``record.py``).
+Layout and rules: docs/archive.md.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import CheckoutStrategy, FileMode
+
+from gitdgm.errors import ArchiveError
+from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
+from gitdgm.record import Record, RecordError
+
+BRANCH_PREFIX = "refs/heads/dgm/"
+REJECTED_PREFIX = "refs/dgm/rejected/"
+ID_LENGTH = 12
+IGNORED_NAMES = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_GITDGM = pygit2.Signature("gitdgm", "gitdgm@localhost")
+
+
+def agent_id(commit_hex: str) -> str:
+    return commit_hex[:ID_LENGTH]
+
+
+@dataclass
+class Agent:
+    id: str
+    commit: str
+    tree: str
+    parent: str | None
+    summary: str
+    record: Record | None
+    ref: str | None
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else "pending"
+
+    @property
+    def score(self) -> float | None:
+        return self.record.score if self.record else None
+
+    @property
+    def admitted(self) -> bool:
+        return self.status == "evaluated"
+
+    @property
+    def generation(self) -> int | None:
+        return self.record.generation if self.record else None
+
+
+@dataclass
+class Snapshot:
+    """Every agent of the archive read in one pass, plus what could not be read."""
+
+    agents: dict[str, Agent]
+    warnings: list[str]
+
+    def admitted_children(self, agent: Agent) -> int:
+        return sum(1 for c in agent.children if self.agents[c].admitted)
+
+    def seed(self) -> Agent:
+        roots = [a for a in self.agents.values() if a.parent is None]
+        if not roots:
+            raise ArchiveError("the archive has no seed agent: run `gitdgm init` to create one")
+        return min(roots, key=lambda a: (a.generation or 0, a.id))
+
+    def generation_of(self, agent: Agent) -> int:
+        if agent.generation is not None:
+            return agent.generation
+        return 0 if agent.parent is None else self.generation_of(self.agents[agent.parent]) + 1
+
+    def pending(self) -> list[Agent]:
+        return sorted((a for a in self.agents.values() if a.status in ("pending", "evaluating")),
+                      key=lambda a: (self.generation_of(a), a.id))
+
+    def duplicate_of(self, tree: str, exclude: str | None = None) -> Agent | None:
+        """An evaluated or rejected agent with the same tree: identical trees are the same agent."""
+        for agent in self.agents.values():
+            if agent.tree == tree and agent.id != exclude and agent.status in ("evaluated", "rejected"):
+                return agent
+        return None
+
+
+class Archive:
+    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+        found = pygit2.discover_repository(str(path))
+        if found is None:
+            raise ArchiveError(f"not a git repository: {path} (create an archive with `gitdgm init {path}`)")
+        self.repo = pygit2.Repository(found)
+        self.records = NoteStore(self.repo, RECORDS_REF)
+        self.logs = NoteStore(self.repo, LOGS_REF)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.repo.workdir or self.repo.path)
+
+    # --- reading --------------------------------------------------------------------------------------------
+    def load(self) -> Snapshot:
+        warnings: list[str] = []
+        records: dict[str, Record] = {}
+        for commit_hex, raw in self.records.items():
+            try:
+                records[commit_hex] = Record.parse(raw)
+            except RecordError as exc:
+                warnings.append(f"agent {agent_id(commit_hex)}: note skipped: {exc}")
+                records[commit_hex] = None  # type: ignore[assignment]  # known, but unreadable
+        refs = self._agent_refs()
+        agents: dict[str, Agent] = {}
+        for commit_hex in set(records) | set(refs):
+            if records.get(commit_hex, False) is None:
+                continue
+            try:
+                commit = self.repo[commit_hex]
+            except (KeyError, ValueError):
+                warnings.append(f"agent {agent_id(commit_hex)}: its commit is missing from the repository; skipped")
+                continue
+            agents[agent_id(commit_hex)] = Agent(
+                id=agent_id(commit_hex), commit=commit_hex, tree=str(commit.tree_id), parent=None,
+                summary=commit.message.split("\n", 1)[0], record=records.get(commit_hex), ref=refs.get(commit_hex))
+        by_commit = {a.commit: a for a in agents.values()}
+        for agent in agents.values():
+            agent.parent = self._parent_agent(agent.commit, by_commit)
+            if agent.parent is not None:
+                agents[agent.parent].children.append(agent.id)
+            elif self.repo[agent.commit].parent_ids:
+                raise ArchiveError(f"the seed agent is missing: agent {agent.id}'s parent commit is not an agent "
+                                   f"(restore its branch and note, or run `gitdgm init` in a new archive)")
+        return Snapshot(agents, warnings)
+
+    def _agent_refs(self) -> dict[str, str]:
+        refs: dict[str, str] = {}
+        for name in self.repo.references:
+            if name.startswith(BRANCH_PREFIX) or name.startswith(REJECTED_PREFIX):
+                target = self.repo.references[name].peel(pygit2.Commit).id
+                refs.setdefault(str(target), name)
+        return refs
+
+    def _parent_agent(self, commit_hex: str, by_commit: Mapping[str, Agent]) -> str | None:
+        """The nearest ancestor that is an agent (a human may have made several commits in between)."""
+        commit = self.repo[commit_hex]
+        while commit.parent_ids:
+            commit = self.repo[commit.parent_ids[0]]
+            if str(commit.id) in by_commit:
+                return by_commit[str(commit.id)].id
+        return None
+
+    def resolve(self, rev: str, snapshot: Snapshot | None = None) -> Agent:
+        """An agent from a short id, a branch name (``dgm/<id>``) or any git revision."""
+        snapshot = snapshot or self.load()
+        if rev in snapshot.agents:
+            return snapshot.agents[rev]
+        for candidate in (f"refs/heads/dgm/{rev}", f"{REJECTED_PREFIX}{rev}", rev):
+            try:
+                commit = self.repo.revparse_single(candidate).peel(pygit2.Commit)
+            except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+                continue
+            agent = snapshot.agents.get(agent_id(str(commit.id)))
+            if agent is not None:
+                return agent
+            raise ArchiveError(f"{rev} is commit {agent_id(str(commit.id))}, which is not an agent of this archive")
+        raise ArchiveError(f"unknown agent {rev!r}: give an id from `gitdgm ls`, a dgm/ branch or a revision")
+
+    def read_record(self, commit_hex: str) -> Record | None:
+        raw = self.records.read(commit_hex)
+        return Record.parse(raw) if raw is not None else None
+
+    # --- writing --------------------------------------------------------------------------------------------
+    def tree_from_directory(self, directory: Path) -> str:
+        """Store a directory's files (modes kept, caches and .git skipped) as a tree, without a working tree."""
+        index = pygit2.Index()
+        for root, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES)
+            for name in files:
+                full = Path(root, name)
+                if name.endswith((".pyc", ".pyo")) or full.is_symlink() or not full.is_file():
+                    continue
+                mode = FileMode.BLOB_EXECUTABLE if os.access(full, os.X_OK) else FileMode.BLOB
+                blob = self.repo.create_blob(full.read_bytes())
+                index.add(pygit2.IndexEntry(full.relative_to(directory).as_posix(), blob, mode))
+        return str(index.write_tree(self.repo))
+
+    def create_agent_commit(self, tree: str, parent: str | None, subject: str, body: str = "",
+                            trailers: Mapping[str, str] | None = None,
+                            author: pygit2.Signature | None = None) -> str:
+        """A commit for a new agent; a nonce trailer keeps twin children (same tree and message) distinct."""
+        lines = [subject.strip() or "Self-modification", ""]
+        if body.strip():
+            lines += [body.strip(), ""]
+        all_trailers = {**(trailers or {}), "Gitdgm-Nonce": uuid.uuid4().hex[:16]}
+        lines += [f"{key}: {value}" for key, value in all_trailers.items()]
+        parents = [pygit2.Oid(hex=parent)] if parent else []
+        oid = self.repo.create_commit(None, author or _GITDGM, self.committer(), "\n".join(lines) + "\n",
+                                      pygit2.Oid(hex=tree), parents)
+        return str(oid)
+
+    def committer(self) -> pygit2.Signature:
+        try:
+            sig = self.repo.default_signature
+            return pygit2.Signature("gitdgm", sig.email) if sig.name != "gitdgm" else sig
+        except (KeyError, pygit2.GitError):
+            return _GITDGM
+
+    def set_branch(self, commit_hex: str) -> str:
+        """Admit: ``refs/heads/dgm/<id>`` points at the agent (and any rejected ref is dropped)."""
+        name = BRANCH_PREFIX + agent_id(commit_hex)
+        self.repo.references.create(name, pygit2.Oid(hex=commit_hex), force=True)
+        self._delete_ref(REJECTED_PREFIX + agent_id(commit_hex))
+        return name
+
+    def reject(self, commit_hex: str) -> str:
+        """Move an agent out of ``git branch`` and selection, keeping it for inspection."""
+        name = REJECTED_PREFIX + agent_id(commit_hex)
+        self.repo.references.create(name, pygit2.Oid(hex=commit_hex), force=True)
+        branch = BRANCH_PREFIX + agent_id(commit_hex)
+        ref = self.repo.references.get(branch)
+        if ref is not None and str(ref.target) == commit_hex:
+            ref.delete()
+        return name
+
+    def _delete_ref(self, name: str) -> None:
+        ref = self.repo.references.get(name)
+        if ref is not None:
+            ref.delete()
+
+    def write_records(self, records: Mapping[str, Record], message: str = "gitdgm: update records") -> None:
+        self.records.write({commit: rec.dumps() for commit, rec in records.items()}, message)
+
+    def write_record(self, commit_hex: str, record: Record, message: str | None = None) -> None:
+        self.write_records({commit_hex: record}, message or f"gitdgm: {record.status} {agent_id(commit_hex)}")
+
+    # --- trees ----------------------------------------------------------------------------------------------
+    def materialise(self, commit_hex: str, directory: Path) -> Path:
+        """Write an agent's whole tree into ``directory`` (one checkout, independent of lineage depth)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        tree = self.repo[commit_hex].peel(pygit2.Tree)
+        self.repo.checkout_tree(tree, directory=str(directory),
+                                strategy=CheckoutStrategy.FORCE | CheckoutStrategy.DONT_UPDATE_INDEX)
+        return directory
+
+    def diff(self, old: str | None, new: str) -> str:
+        """The patch between two agents (or against the empty tree when ``old`` is None)."""
+        new_tree = self.repo[new].peel(pygit2.Tree)
+        if old is None:
+            return new_tree.diff_to_tree(swap=True).patch or ""
+        return self.repo.diff(self.repo[old].peel(pygit2.Tree), new_tree).patch or ""
+
+    def file_text(self, commit_hex: str, path: str) -> str | None:
+        try:
+            return self.repo[self.repo[commit_hex].peel(pygit2.Tree)[path].id].data.decode("utf-8", "replace")
+        except KeyError:
+            return None
+
+    def default_branch_file(self, path: str) -> bytes | None:
+        """A file of the experiment (default branch): gitdgm.toml, custom suites."""
+        if self.repo.workdir and Path(self.repo.workdir, path).is_file():
+            return Path(self.repo.workdir, path).read_bytes()
+        try:
+            head = self.repo.head.peel(pygit2.Commit)
+            return self.repo[head.tree[path].id].data
+        except (KeyError, pygit2.GitError):
+            return None
+
+    def commit_files(self, files: Mapping[str, bytes], message: str) -> str:
+        """Commit files onto the default branch: through the index and working tree when there is one, in
+        memory for a bare archive."""
+        repo = self.repo
+        if repo.is_bare:
+            index = pygit2.Index()
+            if not repo.head_is_unborn:
+                index.read_tree(repo.head.peel(pygit2.Commit).tree)
+            for path, data in files.items():
+                index.add(pygit2.IndexEntry(path, repo.create_blob(data), FileMode.BLOB))
+        else:
+            index = repo.index
+            for path, data in files.items():
+                target = Path(repo.workdir, path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                index.add(path)
+            index.write()
+        parents = [] if repo.head_is_unborn else [repo.head.target]
+        sig = self.committer()
+        return str(repo.create_commit("HEAD", sig, sig, message, index.write_tree(repo), parents))
+
+def parse_trailers(message: str) -> dict[str, str]:
+    """``Key: value`` lines of a commit message's last paragraph."""
+    last = message.strip().rsplit("\n\n", 1)[-1]
+    pairs = (line.split(": ", 1) for line in last.splitlines() if ": " in line)
+    return {key: value for key, value in pairs if key.replace("-", "").isalnum()}

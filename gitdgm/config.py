@@ -1,0 +1,186 @@
+"""``gitdgm.toml``: the experiment's settings, validated against the dataclasses below.
+
+Each section is a dataclass; its field types (``Literal`` for closed choices) are the schema, so an error can name
+the file, the key, what was given and what is allowed, and a new setting is one new field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from gitdgm.errors import ConfigError
+
+CONFIG_FILE = "gitdgm.toml"
+SCHEMA = 1
+
+
+@dataclass
+class ModelConfig:
+    name: str = "gpt-4o-mini"
+    #: an OpenAI-compatible base URL; empty means the openai client's default; ``scripted:PATH`` runs the
+    #: scripted model from a script file (offline demo and tests)
+    base_url: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    diagnosis_model: str = ""
+    request_timeout: float = 300.0
+    #: USD per million tokens, input then output: {"gpt-4o-mini" = [0.15, 0.6]}
+    prices: dict[str, list[float]] = field(default_factory=lambda: {"gpt-4o-mini": [0.15, 0.6],
+                                                                     "gpt-4o": [2.5, 10.0]})
+
+
+@dataclass
+class SelectionConfig:
+    policy: Literal["dgm", "best", "random"] = "dgm"
+    parents: int = 2
+    #: sigmoid steepness λ and midpoint α0 of the dgm policy
+    lam: float = 10.0
+    alpha0: float = 0.5
+
+
+@dataclass
+class EvalConfig:
+    suite: str = "builtin"
+    #: tasks per stage; a later stage runs only while the pooled resolve rate clears its threshold
+    stages: list[int] = field(default_factory=lambda: [10, 40])
+    thresholds: list[float] = field(default_factory=lambda: [0.4])
+    workers: int = 2
+    #: 0 means each task's own limit
+    agent_time_limit: int = 0
+
+
+@dataclass
+class SelfModConfig:
+    time_limit: int = 1800
+    max_turns: int = 80
+    #: share of children made by transplanting an admitted improvement into another lineage
+    transplant_share: float = 0.0
+    diagnosis_attempts: int = 3
+
+
+@dataclass
+class BudgetConfig:
+    #: 0 means no limit
+    max_usd: float = 0.0
+    max_tokens: int = 0
+
+
+@dataclass
+class SandboxConfig:
+    backend: Literal["auto", "docker", "process"] = "auto"
+    image: str = "gitdgm-sandbox:latest"
+    cpus: float = 1.0
+    memory: str = "2g"
+    pids: int = 512
+
+
+@dataclass
+class SyncConfig:
+    #: empty means "origin" when the archive has one
+    remote: str = ""
+
+
+@dataclass
+class Config:
+    schema: int = SCHEMA
+    model: ModelConfig = field(default_factory=ModelConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    selfmod: SelfModConfig = field(default_factory=SelfModConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+
+
+_TOML_NAMES = {"lam": "lambda"}  # TOML keys that are Python keywords
+
+
+def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    config = _build(Config, raw, source, "")
+    _check_values(config, source)
+    return config
+
+
+def load_config(data: bytes | None, source: str = CONFIG_FILE) -> Config:
+    """The archive's config; an archive without one runs on the defaults."""
+    if data is None:
+        return Config()
+    try:
+        return parse_config(data.decode("utf-8"), source)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text") from None
+
+
+def _build(cls: type, raw: dict[str, Any], source: str, section: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {_TOML_NAMES.get(f.name, f.name): f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"{section}.{key}" if section else key
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(fields)})"
+            raise ConfigError(f"{source}: unknown key {where!r}{hint}")
+        f = fields[key]
+        values[f.name] = _convert(hints[f.name], value, source, where)
+    return cls(**values)
+
+
+def _convert(kind: Any, value: Any, source: str, where: str) -> Any:
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{where}] must be a table")
+        return _build(kind, value, source, where)
+    origin = typing.get_origin(kind)
+    if origin is Literal:
+        allowed = typing.get_args(kind)
+        if value not in allowed:
+            raise ConfigError(f"{source}: {where} = {value!r} is not allowed (use one of: {', '.join(allowed)})")
+        return value
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {where} must be a list, got {type(value).__name__}")
+        return [_convert(item, v, source, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        _, item = typing.get_args(kind)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {where} must be a table")
+        return {k: _convert(item, v, source, f"{where}.{k}") for k, v in value.items()}
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{source}: {where} must be {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _check_values(config: Config, source: str) -> None:
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise ConfigError(f"{source}: {message}")
+
+    need(config.schema <= SCHEMA, f"schema = {config.schema} is newer than this gitdgm (reads {SCHEMA}); upgrade")
+    need(config.selection.parents >= 1, "selection.parents must be at least 1")
+    need(bool(config.eval.stages) and all(n > 0 for n in config.eval.stages), "eval.stages must be positive counts")
+    need(len(config.eval.thresholds) == len(config.eval.stages) - 1,
+         f"eval.thresholds needs {len(config.eval.stages) - 1} value(s), one per stage after the first")
+    need(all(0 <= t <= 1 for t in config.eval.thresholds), "eval.thresholds must lie in [0, 1]")
+    need(config.eval.workers >= 1, "eval.workers must be at least 1")
+    need(0 <= config.selfmod.transplant_share <= 1, "selfmod.transplant_share must lie in [0, 1]")
+    need(config.budget.max_usd >= 0 and config.budget.max_tokens >= 0, "budget limits must be >= 0 (0 = none)")
+    for model, price in config.model.prices.items():
+        need(len(price) == 2, f"model.prices.{model} must be [usd_per_mtok_in, usd_per_mtok_out]")
+
+
+def default_config_text() -> str:
+    """The gitdgm.toml that `gitdgm init` writes: every setting, commented."""
+    return (Path(__file__).parent / "templates" / "gitdgm.toml").read_text()

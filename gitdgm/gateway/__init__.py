@@ -1,0 +1,10 @@
+"""The FM gateway: sandboxed agents reach the model only through it (see server.py).
+
+``fake.py`` is the scripted upstream used by tests and ``gitdgm demo``.
+"""
+
+from gitdgm.gateway.accounting import Budget, Usage
+from gitdgm.gateway.server import Gateway
+from gitdgm.gateway.upstream import RetryPolicy
+
+__all__ = ["Budget", "Gateway", "RetryPolicy", "Usage"]

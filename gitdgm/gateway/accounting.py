@@ -1,0 +1,136 @@
+"""Token, cost and budget bookkeeping for the gateway, shared by all runs of one gateway.
+
+Counts come from the upstream's own ``usage`` field, never from an estimate, so that the
+totals gitdgm records match the provider's bill. All methods are thread-safe: the gateway
+serves many sandboxes at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+Prices = Mapping[str, tuple[float, float]]
+"""``{model: (usd per million input tokens, usd per million output tokens)}``."""
+
+
+@dataclass
+class Usage:
+    """What one run (or a group of runs) consumed.
+
+    ``requests`` counts answered completions; ``errors`` counts requests that ended in an
+    error reply (upstream failure after retries, budget refusal, malformed request).
+    """
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    errors: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits shared by every run of a gateway; ``None`` means unlimited."""
+
+    max_tokens: int | None = None
+    max_usd: float | None = None
+
+
+@dataclass
+class _Run:
+    agent: str
+    task: str
+    usage: Usage = dataclasses.field(default_factory=Usage)
+
+
+class Ledger:
+    """Usage per run, per agent, per task and in total, priced and checked against a budget."""
+
+    def __init__(self, prices: Prices | None = None, budget: Budget | None = None) -> None:
+        self._prices = dict(prices or {})
+        self.budget = budget or Budget()
+        self._lock = threading.Lock()
+        self._runs: dict[str, _Run] = {}
+        self._total = Usage()
+        self._warned: set[str] = set()
+
+    def open(self, run_id: str, agent: str, task: str) -> None:
+        with self._lock:
+            self._runs[run_id] = _Run(agent, task)
+
+    def usage(self, run_id: str) -> Usage:
+        with self._lock:
+            return dataclasses.replace(self._runs[run_id].usage)
+
+    def cost(self, models: Sequence[str], prompt_tokens: int, completion_tokens: int) -> float:
+        """Price of one answer under the first of ``models`` (asked, answered) with a price.
+
+        A model with no price costs 0 and is warned about once.
+        """
+        price = next((self._prices[m] for m in models if m in self._prices), None)
+        if price is None:
+            model = models[0] if models else "?"
+            with self._lock:
+                first = model not in self._warned
+                self._warned.add(model)
+            if first:
+                log.warning("gitdgm gateway: no price for model %r; its cost is counted as 0", model)
+            return 0.0
+        return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+    def record(self, run_id: str, models: Sequence[str], usage: Mapping[str, object] | None) -> None:
+        """Add one answered completion with the upstream's ``usage`` object."""
+        usage = usage or {}
+        prompt = _int(usage.get("prompt_tokens"))
+        completion = _int(usage.get("completion_tokens"))
+        delta = Usage(1, prompt, completion, self.cost(models, prompt, completion), 0)
+        self._add(run_id, delta)
+
+    def record_error(self, run_id: str) -> None:
+        self._add(run_id, Usage(errors=1))
+
+    def _add(self, run_id: str, delta: Usage) -> None:
+        with self._lock:
+            run = self._runs[run_id]
+            run.usage += delta
+            self._total += delta
+
+    @property
+    def total(self) -> Usage:
+        with self._lock:
+            return dataclasses.replace(self._total)
+
+    def totals_by(self, key: str) -> dict[str, Usage]:
+        """Usage summed per ``"agent"`` or per ``"task"`` over every run opened so far."""
+        out: dict[str, Usage] = {}
+        with self._lock:
+            for run in self._runs.values():
+                name = getattr(run, key)
+                out[name] = out.get(name, Usage()) + run.usage
+        return out
+
+    def exhausted(self) -> str | None:
+        """Why the budget is spent (a message), or None while there is some left."""
+        total, budget = self.total, self.budget
+        if budget.max_tokens is not None and total.total_tokens >= budget.max_tokens:
+            return f"{total.total_tokens} tokens used of max_tokens = {budget.max_tokens}"
+        if budget.max_usd is not None and total.cost_usd >= budget.max_usd:
+            return f"${total.cost_usd:.4f} spent of max_usd = {budget.max_usd}"
+        return None
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0

@@ -1,0 +1,66 @@
+"""``gitdgm init``: a new archive (or an existing repository made one) with the seed agent as its root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pygit2
+
+from gitdgm.archive import Archive, agent_id
+from gitdgm.config import CONFIG_FILE, default_config_text
+from gitdgm.errors import ArchiveError, ConfigError
+from gitdgm.record import Record
+
+WORKFLOW_FILE = ".github/workflows/gitdgm.yml"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def seed_agent_dir() -> Path:
+    """The seed agent shipped with gitdgm (``GITDGM_SEED_DIR`` overrides it)."""
+    override = os.environ.get("GITDGM_SEED_DIR")
+    path = Path(override) if override else Path(__file__).resolve().parent.parent / "seed_agent"
+    if not (path / "agent.toml").is_file():
+        raise ConfigError(f"no seed agent at {path} (agent.toml missing): set GITDGM_SEED_DIR to an agent directory")
+    return path
+
+
+def workflow_text() -> str:
+    return (TEMPLATES / "workflow.yml").read_text()
+
+
+def init_archive(path: Path, seed_dir: Path | None = None) -> tuple[Archive, str]:
+    """Create or adopt a repository at ``path``; returns the archive and the seed's id."""
+    seed_dir = seed_dir or seed_agent_dir()
+    if not (seed_dir / "agent.toml").is_file():
+        raise ConfigError(f"{seed_dir}: not an agent directory (it has no agent.toml)")
+    if pygit2.discover_repository(str(path)) is None or not _is_repo_root(path):
+        path.mkdir(parents=True, exist_ok=True)
+        pygit2.init_repository(str(path), initial_head="main")
+    archive = Archive(path)
+    existing = archive.load().agents
+    if existing:
+        seed = min(existing.values(), key=lambda a: (a.parent is not None, a.id))
+        raise ArchiveError(f"{path} is already a gitdgm archive (seed {seed.id}); nothing to do")
+    _write_experiment_files(archive)
+    tree = archive.tree_from_directory(seed_dir)
+    commit = archive.create_agent_commit(
+        tree, None, "Seed agent", "The initial coding agent every other agent descends from.",
+        {"Gitdgm-Generation": "0"}, author=pygit2.Signature("gitdgm seed", "seed@gitdgm.invalid"))
+    archive.set_branch(commit)
+    archive.write_record(commit, Record.new(status="pending", parent=None, generation=0, origin="seed",
+                                            summary="Seed agent"))
+    return archive, agent_id(commit)
+
+
+def _is_repo_root(path: Path) -> bool:
+    found = pygit2.discover_repository(str(path))
+    return found is not None and Path(found).resolve() in (path.resolve() / ".git", path.resolve())
+
+
+def _write_experiment_files(archive: Archive) -> None:
+    """gitdgm.toml and the CI workflow on the default branch, kept if the user already has them."""
+    files = {CONFIG_FILE: default_config_text().encode(), WORKFLOW_FILE: workflow_text().encode()}
+    files = {p: data for p, data in files.items() if archive.default_branch_file(p) is None}
+    if files:
+        archive.commit_files(files, "gitdgm: experiment settings and CI workflow")

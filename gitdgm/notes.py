@@ -1,0 +1,108 @@
+"""Notes on agent commits, kept in git's fan-out layout and committed with a compare-and-swap.
+
+pygit2's ``create_note`` rewrites one flat tree holding every note (cost grows with the archive) and loses notes
+when two processes write at once. Here a write touches only the 256-way subtree of the annotated commit
+(``ab/cdef…``, as git itself lays out large notes trees) and the notes ref moves only if its tip is still the one
+the new commit was built on; otherwise the write is rebuilt on the new tip and retried. Plain git reads this
+layout (``git log --notes=dgm``, ``git notes --ref=dgm show``), and flat entries that plain git wrote are read
+and migrated into the fan-out on the next write of that note.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator, Mapping
+
+import pygit2
+
+from gitdgm.errors import ArchiveError
+
+RECORDS_REF = "refs/notes/dgm"
+LOGS_REF = "refs/notes/dgm-logs"
+_MAX_ATTEMPTS = 200
+
+
+def _fanout_path(commit_hex: str) -> tuple[str, str]:
+    return commit_hex[:2], commit_hex[2:]
+
+
+class NoteStore:
+    """One notes ref: read one note, read all in one pass, write many in one commit."""
+
+    def __init__(self, repo: pygit2.Repository, ref: str = RECORDS_REF) -> None:
+        self.repo = repo
+        self.ref = ref
+
+    def _tip(self) -> pygit2.Commit | None:
+        try:
+            return self.repo.references[self.ref].peel(pygit2.Commit)
+        except KeyError:
+            return None
+
+    def read(self, commit_hex: str) -> bytes | None:
+        tip = self._tip()
+        if tip is None:
+            return None
+        fan, rest = _fanout_path(commit_hex)
+        for path in (f"{fan}/{rest}", commit_hex):
+            try:
+                entry = tip.tree[path]
+            except KeyError:
+                continue
+            return self.repo[entry.id].data
+        return None
+
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        """Every (annotated commit hex, note bytes), reading blobs by id (fast at 10,000 notes)."""
+        tip = self._tip()
+        if tip is None:
+            return
+        repo = self.repo
+        for entry in tip.tree:
+            if entry.type_str == "tree" and len(entry.name) == 2:
+                for leaf in repo[entry.id]:
+                    yield entry.name + leaf.name, repo[leaf.id].data
+            elif entry.type_str == "blob" and len(entry.name) == 40:
+                yield entry.name, repo[entry.id].data
+
+    def write(self, notes: Mapping[str, bytes], message: str) -> None:
+        """Commit ``notes`` (commit hex → bytes) on top of the current tip, retrying if another writer moved it."""
+        if not notes:
+            return
+        signature = _signature(self.repo)
+        blobs = {commit: self.repo.create_blob(data) for commit, data in notes.items()}
+        for attempt in range(_MAX_ATTEMPTS):
+            tip = self._tip()
+            tree_id = self._build_tree(tip, blobs)
+            parents = [tip.id] if tip is not None else []
+            try:
+                self.repo.create_commit(self.ref, signature, signature, message, tree_id, parents)
+                return
+            except (pygit2.GitError, OSError, ValueError):
+                # the tip moved (another writer) or its lock is held: rebuild on the new tip
+                time.sleep(random.uniform(0.001, 0.01) * min(attempt + 1, 20))
+        raise ArchiveError(f"could not write notes to {self.ref}: too many concurrent writers; retry the command")
+
+    def _build_tree(self, tip: pygit2.Commit | None, blobs: Mapping[str, pygit2.Oid]) -> pygit2.Oid:
+        root = self.repo.TreeBuilder(tip.tree) if tip is not None else self.repo.TreeBuilder()
+        by_fan: dict[str, dict[str, pygit2.Oid]] = {}
+        for commit, blob in blobs.items():
+            fan, rest = _fanout_path(commit)
+            by_fan.setdefault(fan, {})[rest] = blob
+            if root.get(commit) is not None:  # a flat note written by plain git: move it into the fan-out
+                root.remove(commit)
+        for fan, leaves in by_fan.items():
+            existing = root.get(fan)
+            sub = self.repo.TreeBuilder(self.repo[existing.id]) if existing is not None else self.repo.TreeBuilder()
+            for rest, blob in leaves.items():
+                sub.insert(rest, blob, pygit2.enums.FileMode.BLOB)
+            root.insert(fan, sub.write(), pygit2.enums.FileMode.TREE)
+        return root.write()
+
+
+def _signature(repo: pygit2.Repository) -> pygit2.Signature:
+    try:
+        return repo.default_signature
+    except (KeyError, pygit2.GitError):
+        return pygit2.Signature("gitdgm", "gitdgm@localhost")

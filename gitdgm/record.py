@@ -1,0 +1,89 @@
+"""An agent's record: the TOML note on its commit (schema in docs/archive.md).
+
+A record is kept as the parsed TOML table so that keys this version does not know survive a rewrite; the
+properties below are the fields gitdgm itself reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import tomli_w
+
+from gitdgm import __version__
+
+SCHEMA = 1
+STATUSES = ("pending", "evaluating", "evaluated", "rejected")
+
+
+class RecordError(ValueError):
+    """A note that is not a gitdgm record (not TOML, a newer schema, a wrong field type)."""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Record:
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, *, status: str, parent: str | None, generation: int, **extra: Any) -> "Record":
+        data = {"schema": SCHEMA, "status": status, "parent": parent or "", "generation": generation,
+                "created_at": now(), "gitdgm_version": __version__}
+        data.update(extra)
+        return cls(data)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> "Record":
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise RecordError(f"not a TOML note ({exc})") from None
+        schema = data.get("schema")
+        if not isinstance(schema, int) or schema > SCHEMA:
+            raise RecordError(f"unknown note schema {schema!r} (this gitdgm reads schema {SCHEMA}; upgrade gitdgm)")
+        if data.get("status") not in STATUSES:
+            raise RecordError(f"status {data.get('status')!r} is not one of {', '.join(STATUSES)}")
+        for key, kind in (("generation", int), ("score", (int, float)), ("parent", str)):
+            if key in data and not isinstance(data[key], kind):
+                raise RecordError(f"field {key!r} has the wrong type ({type(data[key]).__name__})")
+        return cls(data)
+
+    def dumps(self) -> bytes:
+        self.data["updated_at"] = now()
+        return tomli_w.dumps(_drop_none(self.data)).encode("utf-8")
+
+    @property
+    def status(self) -> str:
+        return self.data["status"]
+
+    @property
+    def score(self) -> float | None:
+        value = self.data.get("score")
+        return float(value) if value is not None else None
+
+    @property
+    def generation(self) -> int:
+        return int(self.data.get("generation", 0))
+
+    @property
+    def parent(self) -> str:
+        return self.data.get("parent", "")
+
+    @property
+    def tasks(self) -> dict[str, dict[str, Any]]:
+        return self.data.setdefault("tasks", {})
+
+
+def _drop_none(value: Any) -> Any:
+    """TOML has no null: drop None values (they mean 'unknown')."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value if v is not None]
+    return value

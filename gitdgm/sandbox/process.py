@@ -1,0 +1,140 @@
+"""The process backend: a plain subprocess with time, output and process-count limits. It does not isolate."""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gitdgm.errors import SandboxError
+from gitdgm.sandbox import pids
+from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
+
+log = logging.getLogger("gitdgm.sandbox")
+_warned = False
+
+
+class ProcessSandbox:
+    """Runs commands as the calling user on the host; ``{name}`` placeholders are the host paths."""
+
+    name = "process"
+    isolates = False
+
+    def __init__(self, *, pids_limit: int = 256, quiet: bool = False) -> None:
+        global _warned
+        self.pids_limit = pids_limit
+        if not (_warned or quiet):
+            _warned = True
+            log.warning("process sandbox: agent code runs on this machine with your permissions; it does not isolate")
+
+    @property
+    def contains_forks(self) -> bool:
+        """True when a fork bomb is bounded here (a pids cgroup, or RLIMIT_NPROC for a non-root user)."""
+        return os.geteuid() != 0 or pids.cgroup_root() is not None
+
+    def path(self, name: str) -> str:
+        return "{" + name + "}"
+
+    def run(
+        self,
+        command: Sequence[str],
+        *,
+        mounts: Mapping[str, Path],
+        cwd: str,
+        env: Mapping[str, str],
+        timeout: float,
+        socket: Path | None = None,
+        output_limit: int = 1_000_000,
+    ) -> RunResult:
+        check_run_args(mounts, timeout, output_limit)
+        paths = {name: str(Path(host).resolve()) for name, host in mounts.items()}
+        if socket is not None:
+            paths["socket"] = str(socket)
+        argv, workdir, extra = resolve(command, cwd, env, paths)
+        if not Path(workdir).is_dir():
+            raise SandboxError(f"sandbox cwd {workdir} is not a directory")
+        with tempfile.TemporaryDirectory(prefix="gitdgm-run-") as home:
+            base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8"}
+            return self._run(argv, workdir, base | extra, timeout, output_limit)
+
+    def _run(self, argv: list[str], cwd: str, env: dict[str, str], timeout: float, limit: int) -> RunResult:
+        start = time.monotonic()
+        group = pids.open_group(self.pids_limit)
+        nproc = None if group or os.geteuid() == 0 else pids.nproc_limit(self.pids_limit)
+
+        def in_child() -> None:
+            if group is not None:
+                group.join()
+            if nproc is not None:
+                pids.set_nproc(nproc)
+
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=in_child,
+            )
+        except (FileNotFoundError, PermissionError) as error:
+            if group is not None:
+                group.remove()
+            return RunResult(127, False, f"{argv[0]}: {error.strerror}\n", False, time.monotonic() - start)
+        cap = OutputCap(limit)
+        timed_out = False
+        try:
+            timed_out = _pump(proc, cap, start + timeout)
+        finally:
+            _end(proc, group)
+        code = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
+        if timed_out or cap.exceeded:
+            code = 128 + signal.SIGKILL
+        return RunResult(code, timed_out, cap.text(), cap.truncated, time.monotonic() - start, cap.exceeded)
+
+
+def _pump(proc: subprocess.Popen[bytes], cap: OutputCap, deadline: float) -> bool:
+    """Read output until the leader exits (True if the deadline passed first, or the hard cap stops it)."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            if selector.select(remaining):
+                data = os.read(fd, 1 << 16)
+                if not data or not cap.add(data):
+                    break
+    if cap.exceeded:
+        return False
+    try:  # the output closed; the leader may still be running
+        proc.wait(max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        return True
+    return False
+
+
+def _end(proc: subprocess.Popen[bytes], group: pids.PidsGroup | None) -> None:
+    """Kill the whole session (and cgroup), reap the leader, close the pipe: nothing is left running."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if group is not None:
+        group.remove()
+    proc.wait()
+    assert proc.stdout is not None
+    proc.stdout.close()
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:  # forks that raced the first kill
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        if not pids.group_alive(proc.pid):
+            return
+        time.sleep(0.005)

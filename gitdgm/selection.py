@@ -1,0 +1,71 @@
+"""Parent selection: small pure policies over the archive's admitted agents, driven by a seeded RNG.
+
+A policy gives each candidate a probability; parents are drawn with replacement from those probabilities, so the
+same archive, policy and seed always choose the same parents (the seed is recorded in the child's note). A new
+policy (e.g. the Huxley-Gödel Machine's clade-metaproductivity ``hgm``) is one more function in ``POLICIES``:
+candidates carry their parent, so a policy can aggregate over clades.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gitdgm.archive import Snapshot
+from gitdgm.config import SelectionConfig
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    parent: str | None
+    score: float
+    children: int  # admitted children
+
+
+Policy = Callable[[Sequence[Candidate], SelectionConfig], list[float]]
+
+
+def dgm_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> list[float]:
+    """The DGM paper's rule: sigmoid(λ·(score − α0)) · 1/(1 + admitted children)."""
+    return [_sigmoid(config.lam * (c.score - config.alpha0)) / (1 + c.children) for c in candidates]
+
+
+def best_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> list[float]:
+    """All the mass on the best score (ties share it)."""
+    top = max(c.score for c in candidates)
+    return [1.0 if c.score == top else 0.0 for c in candidates]
+
+
+def random_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> list[float]:
+    return [1.0] * len(candidates)
+
+
+POLICIES: dict[str, Policy] = {"dgm": dgm_weights, "best": best_weights, "random": random_weights}
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+
+def candidates(snapshot: Snapshot) -> list[Candidate]:
+    """Admitted agents with a score, in a stable order (so a seed reproduces a choice)."""
+    return [Candidate(a.id, a.parent, a.score or 0.0, snapshot.admitted_children(a))
+            for a in sorted(snapshot.agents.values(), key=lambda a: a.id) if a.admitted]
+
+
+def probabilities(cands: Sequence[Candidate], config: SelectionConfig) -> list[float]:
+    weights = POLICIES[config.policy](cands, config)
+    total = sum(weights)
+    if total <= 0:  # every weight underflowed: fall back to uniform rather than refusing to breed
+        return [1 / len(cands)] * len(cands)
+    return [w / total for w in weights]
+
+
+def choose(cands: Sequence[Candidate], k: int, config: SelectionConfig, seed: int) -> list[Candidate]:
+    """``k`` parents drawn with replacement."""
+    if not cands:
+        return []
+    return random.Random(seed).choices(list(cands), weights=probabilities(cands, config), k=k)

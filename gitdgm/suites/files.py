@@ -1,0 +1,132 @@
+"""Sources of files a task writes into a directory: a folder, an in-memory map, a git snapshot, a patch.
+
+A task's repository, hidden tests and reference solution are each one of these, so adapters (HumanEval,
+Polyglot, SWE-bench) need not lay tasks out on disk; grading only ever calls ``write(dest)``.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from gitdgm.errors import ConfigError
+
+
+class Files(Protocol):
+    """Something that can write (or overlay) its files into ``dest``, which exists."""
+
+    def write(self, dest: Path) -> None: ...
+
+    def paths(self) -> list[str]:
+        """Relative paths this source writes or changes (for tests that check what an agent sees)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DirFiles:
+    """A directory on disk, copied (overlaid) file by file."""
+
+    root: Path
+    exclude: tuple[str, ...] = ()  # relative paths left out (e.g. a Polyglot exercise's test files)
+
+    def write(self, dest: Path) -> None:
+        skip = set(self.exclude)
+        for rel in self.paths():
+            if rel in skip:
+                continue
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.root / rel, target)
+
+    def paths(self) -> list[str]:
+        found = (p for p in self.root.rglob("*") if p.is_file() or p.is_symlink())
+        return sorted(rel for p in found if (rel := p.relative_to(self.root).as_posix()) not in self.exclude)
+
+
+@dataclass(frozen=True)
+class CopiedFiles:
+    """Files copied from ``root`` under new names: ``mapping`` is {destination: source}, both relative."""
+
+    root: Path
+    mapping: Mapping[str, str] = field(hash=False)
+
+    def write(self, dest: Path) -> None:
+        for rel, src in self.mapping.items():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.root / src, target)
+
+    def paths(self) -> list[str]:
+        return sorted(self.mapping)
+
+
+@dataclass(frozen=True)
+class MemoryFiles:
+    """Files held as text: {relative path: content}."""
+
+    files: Mapping[str, str] = field(hash=False)
+
+    def write(self, dest: Path) -> None:
+        for rel, text in self.files.items():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+
+    def paths(self) -> list[str]:
+        return sorted(self.files)
+
+
+@dataclass(frozen=True)
+class GitSnapshot:
+    """The tree of ``commit`` in the local clone ``clone`` (no ``.git``: the agent gets plain files)."""
+
+    clone: Path
+    commit: str
+
+    def write(self, dest: Path) -> None:
+        archive = _git(self.clone, "archive", "--format=tar", self.commit)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(dest, filter="tar")
+
+    def paths(self) -> list[str]:
+        listing = _git(self.clone, "ls-tree", "-r", "--name-only", "-z", self.commit)
+        return sorted(p.decode() for p in listing.split(b"\0") if p)
+
+
+@dataclass(frozen=True)
+class PatchFiles:
+    """A unified diff applied onto ``dest`` with ``git apply`` (works outside a git repository)."""
+
+    patch: str
+    name: str = "patch"  # what the patch is, for error messages
+
+    def write(self, dest: Path) -> None:
+        proc = subprocess.run(
+            ["git", "apply", "--whitespace=nowarn", "-"],
+            cwd=dest,
+            input=self.patch.encode(),
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise ConfigError(f"{self.name} does not apply: {proc.stderr.decode(errors='replace').strip()}")
+
+    def paths(self) -> list[str]:
+        names = set()
+        for line in self.patch.splitlines():
+            if line.startswith(("+++ b/", "--- a/")):
+                names.add(line[6:].strip())
+        return sorted(names)
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise ConfigError(f"git {args[0]} failed in {cwd}: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout

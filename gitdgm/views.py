@@ -1,0 +1,138 @@
+"""What ``ls``, ``show`` and ``tree`` print: plain data for ``--json`` and rich renderables for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from gitdgm.archive import Agent, Archive, Snapshot, parse_trailers
+
+
+def agent_row(snapshot: Snapshot, agent: Agent) -> dict[str, Any]:
+    record = agent.record.data if agent.record else {}
+    return {
+        "id": agent.id, "commit": agent.commit, "parent": agent.parent, "generation": snapshot.generation_of(agent),
+        "status": agent.status, "score": agent.score, "resolved": record.get("resolved"),
+        "attempted": record.get("attempted"), "children": len(agent.children), "ref": agent.ref,
+        "summary": agent.summary,
+    }
+
+
+def sorted_agents(snapshot: Snapshot, sort: str = "generation") -> list[Agent]:
+    keys = {
+        "generation": lambda a: (snapshot.generation_of(a), a.id),
+        "score": lambda a: (-(a.score if a.score is not None else -1), a.id),
+        "id": lambda a: a.id,
+        "children": lambda a: (-len(a.children), a.id),
+    }
+    return sorted(snapshot.agents.values(), key=keys[sort])
+
+
+def ls_table(snapshot: Snapshot, agents: list[Agent]) -> Table:
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "parent", "gen", "score", "children", "status", "summary"):
+        table.add_column(column, justify="right" if column in ("gen", "score", "children") else "left")
+    for agent in agents:
+        row = agent_row(snapshot, agent)
+        table.add_row(agent.id, agent.parent or "-", str(row["generation"]), _score_text(agent),
+                      str(row["children"]), _status_text(agent.status), Text(agent.summary, overflow="ellipsis"))
+    return table
+
+
+def show_data(archive: Archive, snapshot: Snapshot, agent: Agent) -> dict[str, Any]:
+    message = archive.repo[agent.commit].message
+    subject, _, rest = message.partition("\n")
+    trailers = parse_trailers(message)
+    body = rest.strip()
+    if trailers:
+        body = body.rsplit("\n\n", 1)[0] if "\n\n" in body else ""
+    parent_commit = snapshot.agents[agent.parent].commit if agent.parent else None
+    return {**agent_row(snapshot, agent), "subject": subject, "problem_statement": body.strip(),
+            "trailers": trailers, "record": agent.record.data if agent.record else None,
+            "diff": archive.diff(parent_commit, agent.commit) if parent_commit else ""}
+
+
+def show_renderable(data: dict[str, Any]) -> Group:
+    head = Text.assemble((f"agent {data['id']}", "bold yellow"), f"  ({data['status']})\n",
+                         f"parent {data['parent'] or '-'}   generation {data['generation']}   ",
+                         f"score {_fmt_score(data['score'], data['resolved'], data['attempted'])}\n\n",
+                         (data["subject"], "bold"), "\n")
+    parts: list[Any] = [head]
+    if data["problem_statement"]:
+        parts.append(Text(data["problem_statement"] + "\n"))
+    tasks = (data["record"] or {}).get("tasks", {})
+    if tasks:
+        table = Table("task", "outcome", "seconds", box=None, header_style="bold")
+        for task_id, result in sorted(tasks.items()):
+            table.add_row(task_id, _outcome_text(result.get("outcome", "?")), f"{result.get('duration', 0):.1f}")
+        parts.append(table)
+    if data["diff"]:
+        parts.append(Syntax(data["diff"], "diff", theme="ansi_dark", background_color="default"))
+    return Group(*parts)
+
+
+def best_agent(snapshot: Snapshot) -> Agent | None:
+    scored = [a for a in snapshot.agents.values() if a.admitted and a.score is not None]
+    return max(scored, key=lambda a: (a.score, -snapshot.generation_of(a)), default=None)
+
+
+def best_path(snapshot: Snapshot) -> list[str]:
+    """Ids from the seed to the best agent: the lineage the paper's figure highlights."""
+    best = best_agent(snapshot)
+    path: list[str] = []
+    while best is not None:
+        path.append(best.id)
+        best = snapshot.agents[best.parent] if best.parent else None
+    return path[::-1]
+
+
+def lineage_tree(snapshot: Snapshot, max_depth: int | None = None, show_rejected: bool = True) -> Tree:
+    on_path = set(best_path(snapshot))
+    seed = snapshot.seed()
+
+    def label(agent: Agent) -> Text:
+        marker = "★ " if agent.id in on_path else ""
+        style = "bold green" if agent.id in on_path else ("dim" if agent.status == "rejected" else "")
+        return Text.assemble((marker + agent.id, style), "  ", _score_text(agent), "  ",
+                             _status_text(agent.status), "  ", (agent.summary[:60], "dim"))
+
+    root = Tree(label(seed))
+    stack = [(seed, root, 0)]
+    while stack:
+        agent, node, depth = stack.pop()
+        if max_depth is not None and depth >= max_depth:
+            if agent.children:
+                node.add(Text(f"… {len(agent.children)} more", style="dim"))
+            continue
+        for child_id in sorted(agent.children, reverse=True):
+            child = snapshot.agents[child_id]
+            if child.status == "rejected" and not show_rejected:
+                continue
+            stack.append((child, node.add(label(child)), depth + 1))
+    return root
+
+
+def _fmt_score(score: float | None, resolved: Any, attempted: Any) -> str:
+    if score is None:
+        return "-"
+    return f"{score:.3f}" + (f" ({resolved}/{attempted})" if attempted else "")
+
+
+def _score_text(agent: Agent) -> Text:
+    if agent.score is None:
+        return Text("-", style="dim")
+    return Text(f"{agent.score:.3f}", style="green" if agent.score >= 0.5 else "yellow")
+
+
+def _status_text(status: str) -> Text:
+    styles = {"evaluated": "green", "rejected": "red", "pending": "cyan", "evaluating": "magenta"}
+    return Text(status, style=styles.get(status, ""))
+
+
+def _outcome_text(outcome: str) -> Text:
+    return Text(outcome, style="green" if outcome == "resolved" else "red")
