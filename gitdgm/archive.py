@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pygit2
 from pygit2.enums import CheckoutStrategy, FileMode
 
 from gitdgm.errors import ArchiveError
 from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
-from gitdgm.record import Record, RecordError
+from gitdgm.record import Record, SummaryCache
 
 BRANCH_PREFIX = "refs/heads/dgm/"
 REJECTED_PREFIX = "refs/dgm/rejected/"
@@ -32,22 +33,33 @@ def agent_id(commit_hex: str) -> str:
 
 @dataclass
 class Agent:
+    """An agent as listed: the record's summary fields; the full record is read on first use."""
+
     id: str
     commit: str
     tree: str
     parent: str | None
     summary: str
-    record: Record | None
+    info: dict[str, Any]  # the record's summary (record.SUMMARY_KEYS); empty for a pending agent
     ref: str | None
     children: list[str] = field(default_factory=list)
+    _load_record: Callable[[], Record | None] | None = field(default=None, repr=False)
+    _record: Record | None = field(default=None, repr=False)
+
+    @property
+    def record(self) -> Record | None:
+        if self._record is None and self._load_record is not None:
+            self._record, self._load_record = self._load_record(), None
+        return self._record
 
     @property
     def status(self) -> str:
-        return self.record.status if self.record else "pending"
+        return self.info.get("status", "pending")
 
     @property
     def score(self) -> float | None:
-        return self.record.score if self.record else None
+        score = self.info.get("score")
+        return float(score) if score is not None else None
 
     @property
     def admitted(self) -> bool:
@@ -55,7 +67,7 @@ class Agent:
 
     @property
     def generation(self) -> int | None:
-        return self.record.generation if self.record else None
+        return self.info.get("generation")
 
 
 @dataclass
@@ -107,26 +119,31 @@ class Archive:
     # --- reading --------------------------------------------------------------------------------------------
     def load(self) -> Snapshot:
         warnings: list[str] = []
-        records: dict[str, Record] = {}
-        for commit_hex, raw in self.records.items():
-            try:
-                records[commit_hex] = Record.parse(raw)
-            except RecordError as exc:
-                warnings.append(f"agent {agent_id(commit_hex)}: note skipped: {exc}")
-                records[commit_hex] = None  # type: ignore[assignment]  # known, but unreadable
+        cache = SummaryCache(Path(self.repo.path) / "gitdgm" / "summaries.json")
+        infos: dict[str, dict[str, Any]] = {}
+        blobs: dict[str, str] = {}
+        for commit_hex, blob in self.records.entries():
+            blobs[commit_hex] = str(blob)
+            infos[commit_hex] = cache.get(str(blob), lambda blob=blob: self.repo[blob].data)
+            if "error" in infos[commit_hex]:
+                warnings.append(f"agent {agent_id(commit_hex)}: note skipped: {infos[commit_hex]['error']}")
+        cache.save(set(blobs.values()))
         refs = self._agent_refs()
         agents: dict[str, Agent] = {}
-        for commit_hex in set(records) | set(refs):
-            if records.get(commit_hex, False) is None:
+        for commit_hex in set(infos) | set(refs):
+            info = infos.get(commit_hex, {})
+            if "error" in info:
                 continue
             try:
                 commit = self.repo[commit_hex]
             except (KeyError, ValueError):
                 warnings.append(f"agent {agent_id(commit_hex)}: its commit is missing from the repository; skipped")
                 continue
+            blob = blobs.get(commit_hex)
             agents[agent_id(commit_hex)] = Agent(
                 id=agent_id(commit_hex), commit=commit_hex, tree=str(commit.tree_id), parent=None,
-                summary=commit.message.split("\n", 1)[0], record=records.get(commit_hex), ref=refs.get(commit_hex))
+                summary=commit.message.split("\n", 1)[0], info=info, ref=refs.get(commit_hex),
+                _load_record=(lambda blob=blob: Record.parse(self.repo[blob].data)) if blob else None)
         by_commit = {a.commit: a for a in agents.values()}
         for agent in agents.values():
             agent.parent = self._parent_agent(agent.commit, by_commit)

@@ -14,12 +14,12 @@ from gitdgm.archive import Agent, Archive, Snapshot, parse_trailers
 
 
 def agent_row(snapshot: Snapshot, agent: Agent) -> dict[str, Any]:
-    record = agent.record.data if agent.record else {}
+    record = agent.info
     return {
         "id": agent.id, "commit": agent.commit, "parent": agent.parent, "generation": snapshot.generation_of(agent),
         "status": agent.status, "score": agent.score, "resolved": record.get("resolved"),
         "attempted": record.get("attempted"), "children": len(agent.children), "ref": agent.ref,
-        "summary": agent.summary,
+        "cost_usd": record.get("cost_usd"), "summary": agent.summary,
     }
 
 

@@ -40,9 +40,13 @@ class Reply:
     content_type: str = "application/json"
 
 
+def error_object(message: str, type_: str, code: str | None = None) -> dict[str, object]:
+    """The error object OpenAI-compatible clients know how to read."""
+    return {"error": {"message": message, "type": type_, "code": code, "param": None}}
+
+
 def error_body(message: str, type_: str, code: str | None = None) -> bytes:
-    """The JSON error object OpenAI-compatible clients know how to read."""
-    return json.dumps({"error": {"message": message, "type": type_, "code": code, "param": None}}).encode()
+    return json.dumps(error_object(message, type_, code)).encode()
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -1,0 +1,5 @@
+from wrap import wrap
+
+
+def test_short_words():
+    assert wrap("the quick brown fox", 10) == ["the quick", "brown fox"]

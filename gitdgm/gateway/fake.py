@@ -1,0 +1,192 @@
+"""The scripted upstream: a real OpenAI-compatible HTTP server on 127.0.0.1 that replies from a script.
+
+The FM is the only part of gitdgm that tests and ``gitdgm demo`` fake, and it is faked at its
+HTTP protocol, so the real gateway, the real ``openai`` client and the real agent all run.
+
+Script format (TOML)::
+
+    schema = 1
+
+    [[scenario]]
+    name = "fix-add"
+    # every regex given must match (re.search); all are optional
+    match = { user = "in the first user message", system = "in the system message", any = "in any message" }
+
+    [[scenario.turns]]            # turn i answers a request whose messages hold i assistant messages
+    content = "Let me look."
+    tool_calls = [{ name = "bash", arguments = { command = "cat calc.py" } }]
+
+    [[scenario.turns]]
+    tool_calls = [{ name = "editor", arguments = { command = "str_replace", path = "calc.py", old_str = "a - b", new_str = "a + b" } }]
+
+    [[scenario.turns]]
+    content = "Fixed."
+
+    [default]                     # one reply for requests no scenario matches (optional)
+    content = "I cannot help with that."
+
+Scenarios are tried in order and the first whose regexes all match answers. Turns past the
+end answer ``"Done."`` with no tool calls. A turn's fields:
+
+- ``content``: the reply's text (alone, e.g. the JSON a diagnosis asks for, or with tool calls);
+- ``tool_calls``: ``[{name, arguments = {...}}]``, or ``arguments_raw = "{not json"`` to send
+  arguments that are not valid JSON;
+- ``status = 500`` and ``times = 2``: answer that HTTP status to the first 2 requests that
+  reach this turn, then the normal reply (without ``times``: always); ``retry_after`` sends a
+  ``Retry-After`` header (seconds) with it;
+- ``delay``: seconds to wait before answering;
+- ``usage = {prompt_tokens = N, completion_tokens = N}``: by default both are derived from the
+  sizes of the messages and the reply (about 4 characters a token), so they are deterministic.
+
+Every reply carries ``usage``. The server keeps no state per conversation (the turn comes from
+the request itself), so one script can drive many agents at once; the only state is the
+thread-safe count of error replies per scenario and turn.
+
+Run it by hand with ``python -m gitdgm.gateway.fake SCRIPT --port N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from gitdgm.errors import ConfigError
+from gitdgm.gateway.script import Script, load_script, reply_body
+from gitdgm.gateway.upstream import error_object
+
+ScriptSource = str | Path | Mapping[str, Any]
+
+
+class FakeUpstream:
+    """The scripted server; ``requests_seen`` lists every request (path, authorization, body)."""
+
+    def __init__(self, script: ScriptSource, port: int = 0) -> None:
+        self.script: Script = load_script(script)
+        self.requests_seen: list[dict[str, Any]] = []
+        self._errors_sent: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._server.fake = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> FakeUpstream:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gitdgm-fake-fm", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeUpstream:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the standalone command)."""
+        with contextlib.suppress(KeyboardInterrupt):
+            self._server.serve_forever()
+        self._server.server_close()
+
+    def answer(self, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON body, extra headers) for one request."""
+        route = path.split("?", 1)[0].rstrip("/").removeprefix("/v1")
+        try:
+            request = json.loads(body) if body else {}
+        except ValueError:
+            request = None
+        with self._lock:
+            self.requests_seen.append({"path": path, "authorization": authorization, "body": request})
+        if route == "/models":
+            return 200, {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "gitdgm"}]}, {}
+        if route != "/chat/completions":
+            return 404, error_object(f"scripted upstream: no endpoint {path}", "invalid_request_error"), {}
+        if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
+            return 400, error_object("scripted upstream: body must be JSON with 'messages'", "invalid_request_error"), {}
+        if request.get("stream"):
+            return 400, error_object("scripted upstream: stream is not supported", "invalid_request_error"), {}
+        messages = request["messages"]
+        scenario = self.script.choose(messages)
+        if scenario is None:
+            first_user = next((m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"), "")
+            message = f"scripted upstream: no scenario of {self.script.source} matches (first user message: {str(first_user)[:120]!r})"
+            return 400, error_object(message, "invalid_request_error", "no_scenario"), {}
+        index = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
+        turn = scenario.turn(index)
+        if turn.delay:
+            time.sleep(turn.delay)
+        if turn.status is not None:
+            with self._lock:
+                sent = self._errors_sent.get((scenario.name, index), 0)
+                fail = turn.times is None or sent < turn.times
+                if fail:
+                    self._errors_sent[(scenario.name, index)] = sent + 1
+            if fail:
+                headers = {"Retry-After": str(turn.retry_after)} if turn.retry_after is not None else {}
+                message = f"scripted upstream: error {turn.status} ({scenario.name} turn {index})"
+                return turn.status, error_object(message, "server_error"), headers
+        return 200, reply_body(turn, request, index), {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small replies must not wait for a delayed ACK
+    server_version = "gitdgm-scripted-fm"
+
+    def _serve(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        fake: FakeUpstream = self.server.fake  # type: ignore[attr-defined]
+        status, payload, headers = fake.answer(self.path, self.headers.get("Authorization", ""), body)
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@contextlib.contextmanager
+def serve_script(script: ScriptSource) -> Iterator[str]:
+    """Serve ``script`` on 127.0.0.1 (a random port) for the duration; yields the base URL."""
+    with FakeUpstream(script) as fake:
+        yield fake.base_url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gitdgm.gateway.fake", description="Serve a scripted FM.")
+    parser.add_argument("script", type=Path, help="the TOML script (format: this module's docstring)")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    args = parser.parse_args(argv)
+    try:
+        fake = FakeUpstream(args.script, args.port)
+    except ConfigError as exc:
+        parser.exit(1, f"error: {exc}\n")
+    print(f"scripted upstream at {fake.base_url} (Ctrl-C stops it)", flush=True)
+    fake.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
