@@ -83,7 +83,7 @@ class FakeUpstream:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def start(self) -> FakeUpstream:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gitdgm-fake-fm", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="gitdgm-fake-fm", daemon=True)
         self._thread.start()
         return self
 

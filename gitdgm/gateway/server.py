@@ -79,7 +79,7 @@ class Gateway:
         self._server.gateway = self
         # Containers may run agents under another uid; the run token, not the file mode, guards access.
         os.chmod(self.socket_path, 0o666)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gitdgm-gateway", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="gitdgm-gateway", daemon=True)
         self._thread.start()
         return self
 
