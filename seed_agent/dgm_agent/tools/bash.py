@@ -38,6 +38,7 @@ SCHEMA = {
     },
 }
 
+_EOF = "EOF"  # what _read returns when the shell has exited
 _SLACK = 1 << 16  # bytes kept beyond head + tail while reading, so the sentinel line is never cut
 
 
@@ -105,11 +106,11 @@ class BashSession:
             return self._restarted(b"", 0, "the shell had exited; a new shell was started, run the command again")
         data, cut, sentinel = self._read(time.monotonic() + timeout)
         if sentinel is None:
-            if self._proc.poll() is None:
-                self._kill()
-                return self._restarted(data, cut, f"command timed out after {timeout:g} s and was killed with "
-                                                  "everything it started", exit_code=None)
-            code = self._proc.returncode
+            self._kill()
+            return self._restarted(data, cut, f"command timed out after {timeout:g} s and was killed with "
+                                              "everything it started", exit_code=None)
+        if sentinel == _EOF:
+            code = self._proc.wait()
             self._kill()
             return self._restarted(data, cut, f"the shell exited with code {code} (exit, exec or set -e?)",
                                    exit_code=code)
@@ -123,7 +124,8 @@ class BashSession:
         return BashResult(self._format(data, cut), exit_code, note)
 
     def _read(self, deadline: float) -> tuple[bytes, int, str | None]:
-        """Output until the sentinel (or timeout, or the shell's death), keeping only its head and tail."""
+        """Output until the sentinel, keeping only its head and tail; the sentinel's text (exit code and cwd),
+        or None on timeout, or _EOF when the shell died."""
         fd = self._proc.stdout.fileno()
         data = bytearray()
         cut = 0
@@ -133,7 +135,8 @@ class BashSession:
                 end = data.find(b"\n", start + len(self._marker))
                 if end >= 0:
                     sentinel = data[start + len(self._marker) + 1:end].decode(errors="replace")
-                    return bytes(data[:max(0, start - 1)]), cut, sentinel  # -1: the newline printf adds
+                    output = bytes(data[:max(0, start - 1)])  # -1: the newline printf adds
+                    return output[:-1] if output.endswith(b"\n") else output, cut, sentinel
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([fd], [], [], wait)[0]:
                 if time.monotonic() >= deadline:
@@ -141,7 +144,7 @@ class BashSession:
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                return bytes(data), cut, None
+                return bytes(data), cut, _EOF
             data += chunk
             if start < 0:
                 start = data.find(self._marker, max(0, len(data) - len(chunk) - len(self._marker)))

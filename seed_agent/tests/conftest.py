@@ -1,0 +1,151 @@
+"""Fixtures: a scripted OpenAI-compatible server on a unix socket, and a runner for the real agent process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+TREE = Path(__file__).resolve().parent.parent  # the agent's tree root
+if str(TREE) not in sys.path:
+    sys.path.insert(0, str(TREE))
+
+
+class FakeModel:
+    """Answers each POST .../chat/completions with the next scripted reply, and records the requests.
+
+    A reply is a response body (dict), a `(status, body)` pair, or a callable taking the request body and
+    returning one of those. When the script is used up, `default` answers (by default: a final answer).
+    """
+
+    def __init__(self, socket_path: str) -> None:
+        self.socket_path = socket_path
+        self.script: list[Any] = []
+        self.default: Any = self.answer("Done.")
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+
+    def add(self, *replies: Any) -> None:
+        self.script.extend(replies)
+
+    def next_reply(self, request: dict) -> tuple[int, dict]:
+        self.requests.append(request)
+        reply = self.script.pop(0) if self.script else self.default
+        reply = reply(request) if callable(reply) else reply
+        return reply if isinstance(reply, tuple) else (200, reply)
+
+    @staticmethod
+    def answer(text: str, finish_reason: str = "stop") -> dict:
+        message = {"role": "assistant", "content": text}
+        return {"id": "r", "object": "chat.completion", "created": 0, "model": "fake",
+                "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+
+    @staticmethod
+    def calls(*calls: tuple[str, Any]) -> dict:
+        """A reply with tool calls; each is (name, arguments as a dict, or a raw string sent as is)."""
+        tool_calls = [{"id": f"call_{i}", "type": "function",
+                       "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)}}
+                      for i, (name, args) in enumerate(calls)]
+        return {"id": "r", "object": "chat.completion", "created": 0, "model": "fake",  # no usage: allowed
+                "choices": [{"index": 0, "finish_reason": "tool_calls",
+                             "message": {"role": "assistant", "content": None, "tool_calls": tool_calls}}]}
+
+    def tool_messages(self, request_index: int) -> list[str]:
+        """The tool results the agent sent in request `request_index` after the last assistant message."""
+        messages = self.requests[request_index]["messages"]
+        last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+        return [m["content"] for m in messages[last + 1:] if m["role"] == "tool"]
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    block_on_close = False
+
+
+def _handler(model: FakeModel) -> type:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            model.headers.append(dict(self.headers))
+            status, body = model.next_reply(request)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def short_dir() -> Path:
+    """A directory with a short path: unix socket paths are limited to about 100 bytes."""
+    path = Path(tempfile.mkdtemp(prefix="dgm-", dir="/tmp" if len(tempfile.gettempdir()) > 60 else None))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def fake_model(short_dir: Path) -> FakeModel:
+    model = FakeModel(str(short_dir / "model.sock"))
+    server = _Server(model.socket_path, _handler(model))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield model
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Run:
+    process: subprocess.CompletedProcess
+    events: list[dict]
+    transcript: str
+
+    @property
+    def end(self) -> dict:
+        return self.events[-1]
+
+    def of(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e["event"] == kind]
+
+
+@pytest.fixture
+def run_agent(tmp_path: Path, fake_model: FakeModel) -> Callable[..., Run]:
+    """Runs the real agent (`python3 -P -m dgm_agent`) in `repo`, as the harness would."""
+
+    def run(repo: Path, problem: str = "Fix the bug.", **env: str) -> Run:
+        out = tmp_path / "out"
+        (tmp_path / "problem.md").write_text(problem)
+        variables = {k: v for k, v in os.environ.items() if not k.startswith(("GITDGM_", "OPENAI_"))}
+        variables |= {"PYTHONPATH": str(TREE), "GITDGM_AGENT_DIR": str(TREE),
+                      "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"), "GITDGM_OUTPUT_DIR": str(out),
+                      "GITDGM_TIME_LIMIT": "60", "GITDGM_MODEL": "fake-model",
+                      "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": fake_model.socket_path,
+                      "OPENAI_API_KEY": "gdgm-run-test", "GITDGM_RETRY_DELAY": "0.05"} | env
+        process = subprocess.run([sys.executable, "-P", "-m", "dgm_agent"], cwd=repo, env=variables,
+                                 capture_output=True, text=True, timeout=60)
+        log = out / "log.jsonl"
+        events = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        transcript = (out / "transcript.md").read_text() if (out / "transcript.md").exists() else ""
+        return Run(process, events, transcript)
+
+    return run
