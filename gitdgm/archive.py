@@ -252,6 +252,17 @@ class Archive:
     def write_records(self, records: Mapping[str, Record], message: str = "gitdgm: update records") -> None:
         self.records.write({commit: rec.dumps() for commit, rec in records.items()}, message)
 
+    def update_record(self, commit_hex: str, change: Callable[[Record | None], Record], message: str) -> Record:
+        """Change one agent's record safely against concurrent writers (shards, parallel workers)."""
+        result: list[Record] = []
+
+        def apply(_commit: str, raw: bytes | None) -> bytes:
+            result[:] = [change(Record.parse(raw) if raw is not None else None)]
+            return result[0].dumps()
+
+        self.records.update([commit_hex], apply, message)
+        return result[0]
+
     def write_record(self, commit_hex: str, record: Record, message: str | None = None) -> None:
         self.write_records({commit_hex: record}, message or f"gitdgm: {record.status} {agent_id(commit_hex)}")
 

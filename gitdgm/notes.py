@@ -11,8 +11,9 @@ and migrated into the fan-out on the next write of that note.
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import pygit2
 
@@ -33,6 +34,7 @@ class NoteStore:
     def __init__(self, repo: pygit2.Repository, ref: str = RECORDS_REF) -> None:
         self.repo = repo
         self.ref = ref
+        self._lock = threading.Lock()  # threads of one process share a Repository: serialise writers
 
     def _tip(self) -> pygit2.Commit | None:
         try:
@@ -41,7 +43,9 @@ class NoteStore:
             return None
 
     def read(self, commit_hex: str) -> bytes | None:
-        tip = self._tip()
+        return self._read_at(self._tip(), commit_hex)
+
+    def _read_at(self, tip: pygit2.Commit | None, commit_hex: str) -> bytes | None:
         if tip is None:
             return None
         fan, rest = _fanout_path(commit_hex)
@@ -72,12 +76,20 @@ class NoteStore:
 
     def write(self, notes: Mapping[str, bytes], message: str) -> None:
         """Commit ``notes`` (commit hex → bytes) on top of the current tip, retrying if another writer moved it."""
-        if not notes:
-            return
+        if notes:
+            self.update(list(notes), lambda commit, _old: notes[commit], message)
+
+    def update(self, commits: list[str], change: Callable[[str, bytes | None], bytes], message: str) -> None:
+        """Read-modify-write: ``change(commit, note at the tip)`` is re-applied on every retry, so a writer in
+        another process that updated the same note in the meantime is never overwritten with stale content."""
+        with self._lock:
+            self._update(commits, change, message)
+
+    def _update(self, commits: list[str], change: Callable[[str, bytes | None], bytes], message: str) -> None:
         signature = _signature(self.repo)
-        blobs = {commit: self.repo.create_blob(data) for commit, data in notes.items()}
         for attempt in range(_MAX_ATTEMPTS):
             tip = self._tip()
+            blobs = {commit: self.repo.create_blob(change(commit, self._read_at(tip, commit))) for commit in commits}
             tree_id = self._build_tree(tip, blobs)
             parents = [tip.id] if tip is not None else []
             try:

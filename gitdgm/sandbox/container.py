@@ -157,7 +157,7 @@ class DockerSandbox:
         reader.join(timeout=2)
         stream.close()
         output = cap.text()
-        if code == 137 and not (timed_out or cap.exceeded) and container.attrs and _oom_killed(container):
+        if code == 137 and not (timed_out or cap.exceeded) and _oom_killed(container):
             output += f"\ngitdgm sandbox: killed: out of memory (limit {self.memory})\n"
         return RunResult(code, timed_out, output, cap.truncated, time.monotonic() - start, cap.exceeded)
 

@@ -33,20 +33,17 @@ class DirFiles:
     """A directory on disk, copied (overlaid) file by file."""
 
     root: Path
-    exclude: tuple[str, ...] = ()  # relative paths left out (e.g. a Polyglot exercise's test files)
+    exclude: tuple[str, ...] = ()  # relative files or folders left out (a Polyglot exercise's tests, .meta)
 
     def write(self, dest: Path) -> None:
-        skip = set(self.exclude)
         for rel in self.paths():
-            if rel in skip:
-                continue
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(self.root / rel, target)
+            shutil.copy2(self.root / rel, target, follow_symlinks=False)
 
     def paths(self) -> list[str]:
-        found = (p for p in self.root.rglob("*") if p.is_file() or p.is_symlink())
-        return sorted(rel for p in found if (rel := p.relative_to(self.root).as_posix()) not in self.exclude)
+        found = (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file() or p.is_symlink())
+        return sorted(rel for rel in found if not any(rel == e or rel.startswith(e + "/") for e in self.exclude))
 
 
 @dataclass(frozen=True)

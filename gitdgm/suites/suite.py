@@ -6,6 +6,7 @@ and languages in proportion, and the first few tasks are a fair sample of the wh
 
 from __future__ import annotations
 
+import importlib
 import os
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -58,10 +59,7 @@ def load_suite(spec: str, *, root: Path | None = None) -> Suite:
 
         return humaneval.load()
     if kind in ("polyglot", "swebench") and arg:
-        from gitdgm.suites import polyglot, swebench
-
-        module = polyglot if kind == "polyglot" else swebench
-        return module.load(base / arg)
+        return importlib.import_module(f"gitdgm.suites.{kind}").load(base / arg)
     path = base / spec
     if path.is_dir():
         return load_dir_suite(path)
