@@ -1,0 +1,185 @@
+"""The scripted upstream over real HTTP: matching, turns, options, validation, concurrency, standalone use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gitdgm.errors import ConfigError
+from gitdgm.gateway.fake import FakeUpstream, serve_script
+
+SCRIPT = {
+    "schema": 1,
+    "scenario": [
+        {"name": "system-b", "match": {"system": "variant B", "user": "add"}, "turns": [{"content": "B answers"}]},
+        {
+            "name": "add",
+            "match": {"user": r"fix add\(\)"},
+            "turns": [
+                {"content": "Let me look.", "tool_calls": [{"name": "bash", "arguments": {"command": "cat calc.py"}}]},
+                {"tool_calls": [{"name": "editor", "arguments_raw": "{not json"}]},
+                {"content": '{"summary": "plain JSON text"}', "usage": {"prompt_tokens": 7, "completion_tokens": 3}},
+            ],
+        },
+        {"name": "saw-error", "match": {"any": "Traceback"}, "turns": [{"content": "I saw the traceback"}]},
+    ],
+    "default": {"content": "no idea"},
+}
+
+
+def chat(url: str, messages: list[dict[str, Any]], **extra: Any) -> httpx.Response:
+    return httpx.post(f"{url}/chat/completions", json={"model": "m", "messages": messages} | extra, timeout=10)
+
+
+def user(text: str, system: str = "You are variant A.") -> list[dict[str, Any]]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": text}]
+
+
+def test_turns_follow_the_number_of_assistant_messages() -> None:
+    with serve_script(SCRIPT) as url:
+        messages = user("please fix add() in calc.py")
+        first = chat(url, messages).json()
+        call = first["choices"][0]["message"]["tool_calls"][0]
+        assert first["choices"][0]["finish_reason"] == "tool_calls"
+        assert call["function"] == {"name": "bash", "arguments": '{"command": "cat calc.py"}'}
+        messages += [first["choices"][0]["message"], {"role": "tool", "tool_call_id": call["id"], "content": "x"}]
+        second = chat(url, messages).json()["choices"][0]["message"]
+        assert second["tool_calls"][0]["function"]["arguments"] == "{not json"
+        messages += [second, {"role": "tool", "tool_call_id": "call_1_0", "content": "bad json"}]
+        third = chat(url, messages).json()
+        assert third["choices"][0] == {
+            "index": 0,
+            "message": {"role": "assistant", "content": '{"summary": "plain JSON text"}'},
+            "finish_reason": "stop",
+        }
+        assert third["usage"] == {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}
+        messages.append(third["choices"][0]["message"])
+        for _ in range(2):  # past the end: "Done." with no tool calls, however long it goes on
+            done = chat(url, messages).json()["choices"][0]
+            assert done["message"] == {"role": "assistant", "content": "Done."} and done["finish_reason"] == "stop"
+            messages.append(done["message"])
+
+
+def test_scenarios_match_in_order_and_default_answers_the_rest() -> None:
+    with serve_script(SCRIPT) as url:
+        def answer(messages: list[dict[str, Any]]) -> str:
+            return chat(url, messages).json()["choices"][0]["message"]["content"]
+
+        assert answer(user("fix add() please", system="I am variant B")) == "B answers"
+        assert answer(user("fix add() please")) == "Let me look."
+        assert answer(user("hello") + [{"role": "tool", "tool_call_id": "c", "content": "Traceback (most recent"}]) == "I saw the traceback"
+        assert answer(user("hello")) == "no idea"
+
+
+def test_no_match_without_default_is_a_clear_400() -> None:
+    with serve_script({"schema": 1, "scenario": [{"name": "only", "match": {"user": "xyz"}, "turns": []}]}) as url:
+        reply = chat(url, user("something else"))
+    assert reply.status_code == 400
+    assert "no scenario of <script> matches (first user message: 'something else')" in reply.json()["error"]["message"]
+
+
+def test_default_usage_is_deterministic_and_always_present() -> None:
+    with serve_script(SCRIPT) as url:
+        first, second = (chat(url, user("hello")).json()["usage"] for _ in range(2))
+        longer = chat(url, user("hello " * 100)).json()["usage"]
+    assert first == second and first["total_tokens"] == first["prompt_tokens"] + first["completion_tokens"]
+    assert longer["prompt_tokens"] > first["prompt_tokens"] > 0
+
+
+def test_error_turns_are_counted_safely_under_concurrency() -> None:
+    script = {"schema": 1, "scenario": [{"name": "flaky", "turns": [{"content": "ok", "status": 503, "times": 3}]}]}
+    with FakeUpstream(script) as fake:
+        statuses: list[int] = []
+        threads = [threading.Thread(target=lambda: statuses.append(chat(fake.base_url, user("hi")).status_code)) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        assert sorted(statuses) == [200] * 9 + [503] * 3
+        assert len(fake.requests_seen) == 12
+
+
+def test_concurrent_conversations_get_their_own_turns() -> None:
+    turns = [{"content": f"turn {n}", "delay": 0.5} for n in range(4)]
+    with serve_script({"schema": 1, "scenario": [{"name": "s", "turns": turns}]}) as url:
+        results: dict[int, str] = {}
+
+        def converse(depth: int) -> None:
+            messages = user("go") + [{"role": "assistant", "content": "x"}] * depth
+            results[depth] = chat(url, messages).json()["choices"][0]["message"]["content"]
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=converse, args=(d,)) for d in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        assert results == {d: f"turn {d}" for d in range(4)}
+        assert time.monotonic() - started < 1.5  # 4 x 0.5 s, served in parallel, not one after another
+
+
+def test_models_and_unsupported_requests() -> None:
+    with serve_script(SCRIPT) as url:
+        assert httpx.get(f"{url}/models").json()["data"][0]["id"] == "scripted"
+        assert chat(url, user("hi"), stream=True).status_code == 400
+        assert httpx.post(f"{url}/chat/completions", content=b"not json").status_code == 400
+        assert httpx.post(f"{url}/embeddings", json={}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ({"scenario": []}, "<script>: schema: must be 1"),
+        ({"schema": 1, "scenarios": []}, "<script>: scenarios: unknown top-level key"),
+        ({"schema": 1, "scenario": [{"turns": []}]}, "<script>: scenario 0: field 'name' must be a string"),
+        ({"schema": 1, "scenario": [{"name": "s", "match": {"user": "("}}]}, "<script>: scenario 's': match.user is not a valid regex"),
+        ({"schema": 1, "scenario": [{"name": "s", "match": {"assistant": "x"}}]}, "'match' must be a table with keys user, system, any"),
+        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"status": 200}]}]}, "scenario 's' turn 0: field 'status' must be an HTTP error status"),
+        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"content": "x", "times": 2}]}]}, "'times' must be a positive integer, given with 'status'"),
+        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"contents": "x"}]}]}, "scenario 's' turn 0: unknown field(s) ['contents']"),
+        ({"schema": 1, "scenario": [{"name": "s", "turns": [{}]}]}, "needs 'content', 'tool_calls' or 'status'"),
+        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"tool_calls": [{"arguments": {}}]}]}]}, "turn 0 tool_calls[0]: must be a table with a string 'name'"),
+        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"content": "x", "usage": {"prompt_tokens": 1}}]}]}, "'usage' must be {prompt_tokens = N, completion_tokens = N}"),
+        ({"schema": 1, "default": {"delay": -1, "content": "x"}}, "<script>: default: field 'delay' must be a number of seconds >= 0"),
+    ],
+)
+def test_invalid_scripts_are_config_errors(script: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        FakeUpstream(script)
+    assert message in str(error.value)
+
+
+def test_script_files_are_read_and_bad_files_named(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text('schema = 1\n[[scenario]]\nname = "s"\n[[scenario.turns]]\ncontent = "from a file"\n')
+    with serve_script(good) as url:
+        assert chat(url, user("x")).json()["choices"][0]["message"]["content"] == "from a file"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("schema = \n")
+    with pytest.raises(ConfigError, match=rf"^{bad}: invalid TOML"):
+        FakeUpstream(bad)
+    with pytest.raises(ConfigError, match="cannot read the script"):
+        FakeUpstream(tmp_path / "missing.toml")
+
+
+def test_standalone_command(tmp_path: Path) -> None:
+    script = tmp_path / "s.toml"
+    script.write_text('schema = 1\n[default]\ncontent = "standalone"\n')
+    proc = subprocess.Popen([sys.executable, "-m", "gitdgm.gateway.fake", str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = line.split(" at ")[1].split()[0]
+        assert chat(url, user("x")).json()["choices"][0]["message"]["content"] == "standalone"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    bad = subprocess.run([sys.executable, "-m", "gitdgm.gateway.fake", str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [f"error: {tmp_path / 'nope.toml'}: cannot read the script (No such file or directory)"]
