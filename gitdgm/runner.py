@@ -1,0 +1,63 @@
+"""Run one agent on one problem through the agent protocol (docs/internals.md): the one place that knows it.
+
+Both jobs of an agent use this: solving a benchmark task, and modifying itself (then the repository is a copy
+of its own tree).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitdgm.gateway import Gateway, Usage
+from gitdgm.sandbox import RunResult, Sandbox
+from gitdgm.workspace import AgentSpec, take_patch
+
+LOG_TAIL = 20_000
+
+
+@dataclass
+class AgentRun:
+    result: RunResult
+    patch: str
+    usage: Usage
+    transcript: str  # the agent's own transcript.md (tail), for the diagnosis
+    log_tail: str  # the agent's stdout/stderr (tail)
+
+
+def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir: Path, repo_dir: Path,
+              problem: str, time_limit: float, model: str, agent_id: str, task_id: str,
+              max_turns: int | None = None) -> AgentRun:
+    """Run ``spec.entry`` with ``repo_dir`` as its working directory; the patch is taken after it exits."""
+    with tempfile.TemporaryDirectory(prefix="gitdgm-io-") as io_tmp:
+        io_dir = Path(io_tmp)
+        (io_dir / "problem.md").write_text(problem, encoding="utf-8")
+        (io_dir / "out").mkdir()
+        io_dir.chmod(0o777)
+        (io_dir / "out").chmod(0o777)
+        env = {
+            "PYTHONPATH": "{agent}", "GITDGM_AGENT_DIR": "{agent}", "GITDGM_PROBLEM_FILE": "{io}/problem.md",
+            "GITDGM_OUTPUT_DIR": "{io}/out", "GITDGM_TIME_LIMIT": str(int(time_limit)), "GITDGM_MODEL": model,
+            "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": "{socket}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        if max_turns:
+            env["GITDGM_MAX_TURNS"] = str(max_turns)
+        token = gateway.open_run(agent_id, task_id)
+        env["OPENAI_API_KEY"] = token
+        try:
+            # a few seconds beyond the agent's own limit: it is told the limit and should stop itself
+            result = sandbox.run(spec.entry, mounts={"repo": repo_dir, "agent": agent_dir, "io": io_dir},
+                                 cwd="{repo}", env=env, timeout=time_limit + 15, socket=gateway.socket_path)
+        finally:
+            usage = gateway.close_run(token)
+        transcript_file = io_dir / "out" / "transcript.md"
+        transcript = transcript_file.read_text(errors="replace")[-LOG_TAIL:] if transcript_file.is_file() else ""
+    return AgentRun(result, take_patch(repo_dir), usage, transcript, result.output[-LOG_TAIL:])
+
+
+def copy_tree(source: Path, dest: Path) -> Path:
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    return dest

@@ -1,0 +1,78 @@
+"""What a step or an eval needs running: the sandbox, the FM gateway (and the scripted model when asked)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitdgm.archive import Archive
+from gitdgm.config import CONFIG_FILE, Config, load_config
+from gitdgm.errors import ConfigError
+from gitdgm.gateway import Budget, Gateway
+from gitdgm.sandbox import Sandbox, open_sandbox
+from gitdgm.suites import Suite, load_suite
+
+SCRIPTED = "scripted:"
+
+
+@dataclass
+class Runtime:
+    archive: Archive
+    config: Config
+    sandbox: Sandbox
+    gateway: Gateway
+    suite: Suite
+
+
+def archive_config(archive: Archive) -> Config:
+    return load_config(archive.default_branch_file(CONFIG_FILE), f"{CONFIG_FILE} (default branch)")
+
+
+def make_sandbox(config: Config, kind: str | None = None) -> Sandbox:
+    box = config.sandbox
+    kind = kind or box.backend
+    if kind == "process":
+        return open_sandbox("process", pids_limit=box.pids)
+    return open_sandbox(kind, image=box.image, cpus=box.cpus, memory=box.memory, pids_limit=box.pids)
+
+
+@contextlib.contextmanager
+def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str | None = None,
+                 suite: str | None = None) -> Iterator[Runtime]:
+    """Start the gateway (and scripted upstream) for the duration of the block; everything stops after it."""
+    config = config or archive_config(archive)
+    suite_root = Path(archive.repo.workdir) if archive.repo.workdir else Path.cwd()
+    loaded_suite = load_suite(suite or config.eval.suite, root=suite_root)
+    box = make_sandbox(config, sandbox)
+    budget = Budget(max_tokens=config.budget.max_tokens or None, max_usd=config.budget.max_usd or None)
+    prices = {model: (p[0], p[1]) for model, p in config.model.prices.items()}
+    with contextlib.ExitStack() as stack:
+        base_url, api_key = stack.enter_context(_upstream(config, suite_root))
+        tmp = Path(tempfile.mkdtemp(prefix="gitdgm-gw-"))
+        stack.callback(shutil.rmtree, tmp, True)
+        gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw.sock", prices=prices, budget=budget,
+                                              transcripts_dir=tmp / "transcripts",
+                                              upstream_timeout=config.model.request_timeout))
+        yield Runtime(archive, config, box, gateway, loaded_suite)
+
+
+@contextlib.contextmanager
+def _upstream(config: Config, root: Path) -> Iterator[tuple[str, str | None]]:
+    base_url = config.model.base_url
+    if base_url.startswith(SCRIPTED):
+        from gitdgm.gateway.fake import FakeUpstream
+
+        script = Path(base_url[len(SCRIPTED):])
+        with FakeUpstream(script if script.is_absolute() else root / script) as fake:
+            yield fake.base_url, None
+        return
+    key = os.environ.get(config.model.api_key_env)
+    if not base_url and not key:
+        raise ConfigError(f"no model: set {config.model.api_key_env} for OpenAI, or model.base_url in {CONFIG_FILE} "
+                          "for an OpenAI-compatible server (or try `gitdgm demo`, which needs neither)")
+    yield base_url or "https://api.openai.com/v1", key
