@@ -1,13 +1,25 @@
-import pytest
+import json
+import subprocess
+import sys
 
 from helptext import format_help
 from wrap import wrap
 
 
-@pytest.mark.timeout(5) if False else (lambda f: f)
+def wrap_in_child(text, width):
+    """Run wrap() in a child process so that an endless loop fails the test instead of hanging it."""
+    code = f"import json, wrap; print(json.dumps(wrap.wrap({text!r}, {width})))"
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=2)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("wrap() did not return within 2 seconds") from None
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
 def test_long_word_is_split():
     url = "https://example.com/" + "a" * 30
-    lines = wrap("see " + url + " now", 20)
+    lines = wrap_in_child("see " + url + " now", 20)
     assert lines == ["see", url[:20], url[20:40], url[40:] + " now"]
 
 
