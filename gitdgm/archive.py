@@ -54,6 +54,9 @@ class Agent:
 
     @property
     def status(self) -> str:
+        """The note's status, except that a ``refs/dgm/rejected/`` ref always means rejected."""
+        if self.ref is not None and self.ref.startswith(REJECTED_PREFIX):
+            return "rejected"
         return self.info.get("status", "pending")
 
     @property
