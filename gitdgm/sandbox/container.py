@@ -172,12 +172,14 @@ class DockerSandbox:
 
 
 def _read(stream: object, cap: OutputCap, container: docker.models.containers.Container) -> None:
-    """Collect stdout+stderr frames; past the hard cap, kill the container and stop reading."""
+    """Collect stdout+stderr frames; past the hard cap, kill the container (reading on, so the daemon's
+    copy of the stream never blocks the kill)."""
+    killing = None
     try:
         for _, data in frames_iter(stream, tty=False):
-            if not cap.add(data):
-                _kill(container)
-                return
+            if killing is None and not cap.add(data):
+                killing = threading.Thread(target=_kill, args=(container,), daemon=True)
+                killing.start()
     except OSError:
         return  # the container was removed under us
 

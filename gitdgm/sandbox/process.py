@@ -84,11 +84,13 @@ class ProcessSandbox:
                 group.remove()
             return RunResult(127, False, f"{argv[0]}: {error.strerror}\n", False, time.monotonic() - start)
         cap = OutputCap(limit)
-        timed_out = False
+        assert proc.stdout is not None
         try:
             timed_out = _pump(proc, cap, start + timeout)
         finally:
             _end(proc, group)
+        _drain(proc.stdout.fileno(), cap)
+        proc.stdout.close()
         code = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
         if timed_out or cap.exceeded:
             code = 128 + signal.SIGKILL
@@ -96,26 +98,38 @@ class ProcessSandbox:
 
 
 def _pump(proc: subprocess.Popen[bytes], cap: OutputCap, deadline: float) -> bool:
-    """Read output until the leader exits (True if the deadline passed first, or the hard cap stops it)."""
+    """Read output until the leader exits or the hard cap is passed; True when the deadline came first.
+
+    The run ends when the leader exits, even if children it left behind still hold the output open.
+    """
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return True
-            if selector.select(remaining):
-                data = os.read(fd, 1 << 16)
-                if not data or not cap.add(data):
-                    break
-    if cap.exceeded:
-        return False
-    try:  # the output closed; the leader may still be running
-        proc.wait(max(deadline - time.monotonic(), 0))
-    except subprocess.TimeoutExpired:
-        return True
-    return False
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            selector.register(pidfd, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return proc.poll() is None
+                ready = {key.fd for key, _ in selector.select(remaining)}
+                if fd in ready:
+                    data = os.read(fd, 1 << 16)
+                    if not cap.add(data):
+                        return False
+                    if not data:
+                        selector.unregister(fd)
+                if pidfd in ready:
+                    return False
+    finally:
+        os.close(pidfd)
+
+
+def _drain(fd: int, cap: OutputCap) -> None:
+    """Read what the (now dead) session left in the pipe."""
+    while not cap.exceeded and (data := os.read(fd, 1 << 16)):
+        cap.add(data)
 
 
 def _end(proc: subprocess.Popen[bytes], group: pids.PidsGroup | None) -> None:
@@ -127,8 +141,6 @@ def _end(proc: subprocess.Popen[bytes], group: pids.PidsGroup | None) -> None:
     if group is not None:
         group.remove()
     proc.wait()
-    assert proc.stdout is not None
-    proc.stdout.close()
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:  # forks that raced the first kill
         try:
