@@ -1,0 +1,175 @@
+"""Records as TOML notes in refs/notes/dgm: fan-out layout, plain-git interop, concurrent writers, bad notes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_script
+from gitdgm.archive import Archive
+from gitdgm.record import Record, RecordError
+
+FANOUT = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
+
+
+def _note_paths(repo: Path) -> list[str]:
+    return git(repo, "ls-tree", "-r", "--name-only", "refs/notes/dgm").split()
+
+
+def test_gitdgm_writes_notes_in_fanout_that_plain_git_reads(tmp_path: Path) -> None:
+    archive, seed = new_archive(tmp_path)
+    children = [add_child(archive, seed, f"child {i}", {f"f{i}.py": f"X = {i}\n"}, score=i / 20, work=tmp_path)
+                for i in range(12)]
+    paths = _note_paths(archive.path)
+    assert len(paths) == 13 and all(FANOUT.match(p) for p in paths)
+    listed = dict(line.split()[::-1] for line in git(archive.path, "notes", "--ref=dgm", "list").splitlines())
+    assert set(listed) == {seed, *children}
+    for i, child in enumerate(children):
+        assert tomllib.loads(git(archive.path, "notes", "--ref=dgm", "show", child))["score"] == i / 20
+
+
+def test_flat_notes_from_plain_git_are_read_and_moved_into_the_fanout(tmp_path: Path) -> None:
+    archive, seed = new_archive(tmp_path)
+    child = archive.create_agent_commit(str(archive.repo[seed].tree_id), seed, "Hand-made agent")
+    archive.set_branch(child)
+    note = 'schema = 1\nstatus = "evaluated"\nparent = "%s"\ngeneration = 1\nscore = 0.75\n' % seed[:12]
+    git(archive.path, "notes", "--ref=dgm", "add", "-m", note, child)
+    assert child in _note_paths(archive.path)  # plain git wrote it flat
+
+    agent = Archive(archive.path).load().agents[child[:12]]
+    assert (agent.status, agent.score, agent.parent) == ("evaluated", 0.75, seed[:12])
+
+    record = archive.read_record(child)
+    record.data["score"] = 0.5
+    archive.write_record(child, record)
+    paths = _note_paths(archive.path)
+    assert child not in paths and f"{child[:2]}/{child[2:]}" in paths
+    assert len([p for p in paths if p.replace("/", "") == child]) == 1
+    assert tomllib.loads(git(archive.path, "notes", "--ref=dgm", "show", child))["score"] == 0.5
+    assert Archive(archive.path).load().agents[child[:12]].score == 0.5
+
+
+def test_unknown_keys_survive_a_rewrite(tmp_path: Path) -> None:
+    archive, seed = new_archive(tmp_path)
+    note = textwrap.dedent("""\
+        schema = 1
+        status = "evaluated"
+        generation = 0
+        score = 0.25
+        from_the_future = "kept"
+
+        [lab]
+        notebook = [1, 2, 3]
+        """)
+    git(archive.path, "notes", "--ref=dgm", "add", "-f", "-m", note, seed)
+    record = archive.read_record(seed)
+    record.data["score"] = 0.5
+    archive.write_record(seed, record)
+    data = tomllib.loads(git(archive.path, "notes", "--ref=dgm", "show", seed))
+    assert data["from_the_future"] == "kept" and data["lab"] == {"notebook": [1, 2, 3]}
+    assert data["score"] == 0.5 and "updated_at" in data
+
+
+_WRITER = textwrap.dedent("""\
+    import sys, time
+    from pathlib import Path
+    from gitdgm.archive import Archive
+    from gitdgm.record import Record
+
+    path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    archive = Archive(path)
+    empty = str(archive.repo.TreeBuilder().write())
+    commits = [archive.create_agent_commit(empty, None, f"{name} {i}") for i in range(count)]
+    Path(path, f"ready-{name}").touch()
+    while not Path(path, "go").exists():
+        time.sleep(0.001)
+    for commit in commits:
+        archive.write_record(commit, Record.new(status="pending", parent=None, generation=0, writer=name))
+    print("\\n".join(commits))
+    """)
+
+
+def test_two_processes_writing_300_notes_each_keep_all_600(tmp_path: Path) -> None:
+    repo = tmp_path / "shared.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(repo), name, "300"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    try:
+        deadline = time.monotonic() + 60
+        while not all((repo / f"ready-{n}").exists() for n in ("a", "b")):
+            assert time.monotonic() < deadline and all(w.poll() is None for w in writers), "a writer died"
+            time.sleep(0.01)
+        (repo / "go").touch()
+        outputs = [w.communicate(timeout=120) for w in writers]
+    finally:
+        for w in writers:
+            w.kill()
+    assert [w.returncode for w in writers] == [0, 0], [err for _, err in outputs]
+    written = {name: out.split() for name, (out, _) in zip(("a", "b"), outputs)}
+    assert len(written["a"]) == len(written["b"]) == 300
+    listed = git(repo, "notes", "--ref=dgm", "list").splitlines()
+    assert len(listed) == 600
+    notes = dict(Archive(repo).records.items())
+    for name, commits in written.items():
+        for commit in commits:
+            assert tomllib.loads(notes[commit].decode())["writer"] == name
+    history = int(git(repo, "rev-list", "--count", "refs/notes/dgm").strip())
+    assert history == 600  # one notes commit per write, none lost or squashed
+
+
+def _break_notes(tmp_path: Path) -> tuple[Archive, str, str, str]:
+    archive, seed = new_archive(tmp_path)
+    archive.write_record(seed, evaluated(None, 0, 0.3))
+    good = add_child(archive, seed, "Good child", {"a.py": "A = 1\n"}, score=0.5, work=tmp_path)
+    corrupt = add_child(archive, seed, "Corrupt note", {"b.py": "B = 1\n"}, work=tmp_path)
+    future = add_child(archive, seed, "Future note", {"c.py": "C = 1\n"}, work=tmp_path)
+    git(archive.path, "notes", "--ref=dgm", "add", "-f", "-m", "status = [this is not toml", corrupt)
+    git(archive.path, "notes", "--ref=dgm", "add", "-f", "-m", 'schema = 99\nstatus = "evaluated"', future)
+    return archive, good, corrupt, future
+
+
+def test_corrupt_and_future_notes_are_warned_about_by_id_and_skipped(tmp_path: Path) -> None:
+    archive, good, corrupt, future = _break_notes(tmp_path)
+    result = invoke("ls", "-C", str(archive.path))
+    assert result.exit_code == 0
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2 and all(w.startswith("gitdgm: warning: agent ") for w in warnings)
+    assert any(corrupt[:12] in w and "not a TOML note" in w for w in warnings)
+    assert any(future[:12] in w and "schema 99" in w for w in warnings)
+    assert good[:12] in result.stdout and corrupt[:12] not in result.stdout
+    snapshot = archive.load()
+    assert good[:12] in snapshot.agents and len(snapshot.warnings) == 2
+
+
+def test_bad_notes_through_the_console_script(tmp_path: Path) -> None:
+    archive, good, corrupt, _ = _break_notes(tmp_path)
+    done = run_script("ls", "--json", cwd=archive.path)
+    assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr
+    assert f"agent {corrupt[:12]}" in done.stderr
+    assert good[:12] in done.stdout
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"\xff\xfe", "not a TOML note"),
+    (b'schema = 1\nstatus = "sleeping"', "status 'sleeping'"),
+    (b'schema = 1\nstatus = "evaluated"\nscore = "high"', "field 'score'"),
+    (b'status = "evaluated"', "unknown note schema None"),
+])
+def test_records_refuse_what_they_cannot_read(raw: bytes, message: str) -> None:
+    with pytest.raises(RecordError, match=re.escape(message)):
+        Record.parse(raw)
+
+
+def test_record_round_trip_drops_none_and_keeps_types() -> None:
+    record = Record.new(status="evaluated", parent=None, generation=3, score=0.5, tasks={"t": {"outcome": "ok"}},
+                        model=None)
+    again = Record.parse(record.dumps())
+    assert again.data["parent"] == "" and "model" not in again.data
+    assert (again.status, again.score, again.generation, again.tasks) == ("evaluated", 0.5, 3, {"t": {"outcome": "ok"}})
