@@ -1,0 +1,145 @@
+"""HumanEval, Polyglot and SWE-bench adapters on real data: the installed package and fixture checkouts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitdgm.errors import ConfigError
+from gitdgm.sandbox import open_sandbox
+from gitdgm.suites import grade, load_suite
+from gitdgm.suites import swebench as swe
+from gitdgm.suites.polyglot import load_language
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    return open_sandbox("process", quiet=True)
+
+
+def agent_repo(task, tmp_path: Path) -> Path:
+    repo = tmp_path / task.id
+    task.write_repo(repo)
+    return repo
+
+
+# --- HumanEval --------------------------------------------------------------------------------------------------
+
+
+def test_humaneval_loads_164_from_the_package() -> None:
+    suite = load_suite("humaneval")
+    assert len(suite.tasks) == 164 and len({t.id for t in suite.tasks}) == 164
+    assert [t.id for t in suite.tasks[:3]] == ["humaneval-0", "humaneval-16", "humaneval-32"]
+
+
+def test_humaneval_canonical_solution_passes_and_stub_fails(tmp_path: Path, sandbox) -> None:
+    task = load_suite("humaneval").get("humaneval-32")  # its test uses poly(), a helper from the prompt
+    repo = agent_repo(task, tmp_path)
+    assert [p.name for p in repo.iterdir()] == ["solution.py"]
+    stub = (repo / "solution.py").read_text()
+    assert "def find_zero(xs: list):" in stub and "raise NotImplementedError" in stub and "find_zero" in task.problem
+    assert grade(task, repo, sandbox).outcome == "unresolved"
+    task.write_solution(repo)
+    result = grade(task, repo, sandbox)
+    assert result.outcome == "resolved", result.output
+
+
+# --- Polyglot ---------------------------------------------------------------------------------------------------
+
+
+def test_polyglot_fixture_converts() -> None:
+    suite = load_suite(f"polyglot:{FIXTURES / 'polyglot'}")
+    by_id = {t.id: t for t in suite.tasks}
+    assert sorted(by_id) == ["polyglot-go-hamming", "polyglot-javascript-leap", "polyglot-python-two-fer"]
+    two_fer = by_id["polyglot-python-two-fer"]
+    assert two_fer.difficulty == "easy"  # from the track's config.json
+    assert two_fer.test_command == "python3 -m pytest -q -p no:cacheprovider two_fer_test.py"
+    assert "One for {name}" in two_fer.problem and "optional argument" in two_fer.problem
+    assert "modify the supplied files: two_fer.py" in two_fer.problem
+    assert two_fer.repo.paths() == ["two_fer.py"] and two_fer.tests.paths() == ["two_fer_test.py"]
+    assert by_id["polyglot-javascript-leap"].test_command == "node --test leap.spec.js"
+    assert by_id["polyglot-go-hamming"].test_command == "go test ./..."
+
+
+@pytest.mark.parametrize("exercise", ["python/two-fer", "javascript/leap", "go/hamming"])
+def test_polyglot_grades_stub_and_example(exercise: str, tmp_path: Path, sandbox) -> None:
+    language, slug = exercise.split("/")
+    tool = {"python": "python3", "javascript": "node", "go": "go"}[language]
+    if not shutil.which(tool):
+        pytest.skip(f"{tool} is not installed here")
+    task = load_suite(f"polyglot:{FIXTURES / 'polyglot' / language}").get(f"polyglot-{language}-{slug}")
+    repo = agent_repo(task, tmp_path)
+    assert not (repo / ".meta").exists() and not (repo / ".docs").exists()
+    assert grade(task, repo, sandbox).outcome == "unresolved"
+    task.write_solution(repo)
+    result = grade(task, repo, sandbox)
+    assert result.outcome == "resolved", result.output
+
+
+def test_polyglot_unsupported_language(tmp_path: Path) -> None:
+    (tmp_path / "cpp" / "exercises" / "practice" / "bob").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="polyglot language 'cpp' is unsupported"):
+        load_language(tmp_path / "cpp")
+    with pytest.raises(ConfigError, match="no <language>/exercises/practice/"):
+        load_suite(f"polyglot:{tmp_path / 'cpp' / 'exercises'}")
+
+
+# --- SWE-bench --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def swebench_data(tmp_path: Path) -> Path:
+    """The fixture repository as a local clone under repos/, and the dataset pointing at its commit."""
+    clone = tmp_path / "repos" / "acme__calc"
+    shutil.copytree(FIXTURES / "swebench" / "acme__calc", clone)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=clone, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, check=True, capture_output=True, text=True)
+    text = (FIXTURES / "swebench" / "instances.json").read_text().replace("BASE_COMMIT", head.stdout.strip())
+    dataset = tmp_path / "instances.json"
+    dataset.write_text(text)
+    return dataset
+
+
+def test_swebench_instance_converts(swebench_data: Path, tmp_path: Path, sandbox) -> None:
+    task = swe.load(swebench_data, grader="local").get("acme__calc-1")
+    assert task.problem.startswith("divide() truncates") and task.difficulty == "easy"
+    assert "tests/test_ops.py::test_divide_returns_a_float" in task.test_command
+    assert "tests/test_ops.py::test_add" in task.test_command
+    assert task.tests.paths() == ["tests/test_ops.py"] and task.solution.paths() == ["calc/ops.py"]
+    repo = agent_repo(task, tmp_path)
+    assert not (repo / ".git").exists() and "divide_returns" not in (repo / "tests/test_ops.py").read_text()
+    assert grade(task, repo, sandbox).outcome == "unresolved"
+    task.write_solution(repo)
+    assert grade(task, repo, sandbox).outcome == "resolved"
+    objects = _count_objects(swebench_data.parent / "repos" / "acme__calc")
+    assert swe.diff(task, repo) == json.loads((FIXTURES / "swebench" / "instances.json").read_text())[0]["patch"]
+    assert _count_objects(swebench_data.parent / "repos" / "acme__calc") == objects  # the clone is left alone
+
+
+def _count_objects(clone: Path) -> str:
+    return subprocess.run(["git", "count-objects"], cwd=clone, check=True, capture_output=True, text=True).stdout
+
+
+def test_swebench_errors(swebench_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("swebench") is None:
+        with pytest.raises(ConfigError, match="pip install swebench"):
+            swe.load(swebench_data, grader="harness")
+    with pytest.raises(ConfigError, match="needs a clone of acme/calc at"):
+        swe.load(swebench_data, repos_dir=tmp_path / "elsewhere", grader="local")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"instance_id": "x", "repo": "acme/calc"}) + "\n")
+    with pytest.raises(ConfigError, match="instance 1 \\(x\\) lacks 'base_commit'"):
+        swe.load(bad, grader="local")
+    stale = tmp_path / "stale.json"
+    stale.write_text(swebench_data.read_text().replace('"base_commit": "', '"base_commit": "ff'))
+    with pytest.raises(ConfigError, match="is not in"):
+        swe.load(stale, grader="local")
+    monkeypatch.setenv(swe.GRADER_ENV, "local")
+    assert load_suite(f"swebench:{swebench_data}").tasks[0].grader is None
