@@ -41,8 +41,8 @@ class RunLog:
             text = text.replace(secret, "[redacted]")
         return text
 
-    def event(self, name: str, **fields: Any) -> None:
-        record = {"event": name, "t": round(time.monotonic() - self._start, 3), **fields}
+    def event(self, event: str, /, **fields: Any) -> None:
+        record = {"event": event, "t": round(time.monotonic() - self._start, 3), **fields}
         self._jsonl.write(self.redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n")
         self._jsonl.flush()
 

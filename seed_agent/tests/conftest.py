@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socketserver
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def _handler(model: FakeModel) -> type:
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            model.headers.append(dict(self.headers))
+            model.headers.append({k.lower(): v for k, v in self.headers.items()})
             status, body = model.next_reply(request)
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -116,7 +117,8 @@ def fake_model(short_dir: Path) -> FakeModel:
 
 @dataclass
 class Run:
-    process: subprocess.CompletedProcess
+    returncode: int
+    stderr: str
     events: list[dict]
     transcript: str
 
@@ -129,23 +131,39 @@ class Run:
 
 
 @pytest.fixture
-def run_agent(tmp_path: Path, fake_model: FakeModel) -> Callable[..., Run]:
-    """Runs the real agent (`python3 -P -m dgm_agent`) in `repo`, as the harness would."""
+def run_agent(tmp_path: Path, fake_model: FakeModel, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Runs the agent in `repo` with the harness's variables: in a new `python3 -P -m dgm_agent` process, as
+    the harness does, or (faster: openai is imported once) by calling its `main()` in this process."""
 
-    def run(repo: Path, problem: str = "Fix the bug.", **env: str) -> Run:
+    def run(repo: Path, problem: str = "Fix the bug.", new_process: bool = False, **env: str) -> Run:
         out = tmp_path / "out"
         (tmp_path / "problem.md").write_text(problem)
-        variables = {k: v for k, v in os.environ.items() if not k.startswith(("GITDGM_", "OPENAI_"))}
-        variables |= {"PYTHONPATH": str(TREE), "GITDGM_AGENT_DIR": str(TREE),
-                      "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"), "GITDGM_OUTPUT_DIR": str(out),
-                      "GITDGM_TIME_LIMIT": "60", "GITDGM_MODEL": "fake-model",
-                      "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": fake_model.socket_path,
-                      "OPENAI_API_KEY": "gdgm-run-test", "GITDGM_RETRY_DELAY": "0.05"} | env
-        process = subprocess.run([sys.executable, "-P", "-m", "dgm_agent"], cwd=repo, env=variables,
-                                 capture_output=True, text=True, timeout=60)
+        variables = {"PYTHONPATH": str(TREE), "GITDGM_AGENT_DIR": str(TREE),
+                     "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"), "GITDGM_OUTPUT_DIR": str(out),
+                     "GITDGM_TIME_LIMIT": "60", "GITDGM_MODEL": "fake-model",
+                     "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": fake_model.socket_path,
+                     "OPENAI_API_KEY": "gdgm-run-test", "GITDGM_RETRY_DELAY": "0.05"} | env
+        for name in os.environ:
+            if name.startswith(("GITDGM_", "OPENAI_")):
+                monkeypatch.delenv(name)
+        if new_process:
+            process = subprocess.run([sys.executable, "-P", "-m", "dgm_agent"], cwd=repo,
+                                     env=dict(os.environ) | variables, capture_output=True, text=True, timeout=60)
+            returncode, stderr = process.returncode, process.stderr
+        else:
+            from dgm_agent.__main__ import main
+
+            for name, value in variables.items():
+                monkeypatch.setenv(name, value)
+            monkeypatch.chdir(repo)
+            handler = signal.getsignal(signal.SIGTERM)
+            try:
+                returncode, stderr = main(), ""
+            finally:
+                signal.signal(signal.SIGTERM, handler)
         log = out / "log.jsonl"
         events = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         transcript = (out / "transcript.md").read_text() if (out / "transcript.md").exists() else ""
-        return Run(process, events, transcript)
+        return Run(returncode, stderr, events, transcript)
 
     return run

@@ -1,0 +1,128 @@
+"""The real agent process, end to end, against a scripted model over a unix socket."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("openai", reason="the agent's model client needs the openai package")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "repo"
+    path.mkdir()
+    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    return path
+
+
+def test_fixes_a_bug_with_bash_and_editor(run_agent, fake_model, repo: Path) -> None:
+    fake_model.add(
+        fake_model.calls(("bash", {"command": "ls && cat calc.py"})),
+        fake_model.calls(("editor", {"command": "str_replace", "path": "calc.py", "old_str": "a - b",
+                                     "new_str": "a + b"})),
+        fake_model.calls(("bash", {"command": "python3 -c 'import calc; print(calc.add(2, 3))'"})),
+        fake_model.answer("add() subtracted; it now adds. Verified: add(2, 3) == 5."),
+    )
+    run = run_agent(repo, problem="add(2, 3) returns -1 instead of 5.", new_process=True)
+    assert run.returncode == 0, run.stderr
+    assert (repo / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
+    assert run.end["event"] == "end" and run.end["reason"] == "done" and run.end["turns"] == 4
+    assert run.end["usage"] == {"prompt_tokens": 10, "completion_tokens": 5}
+    assert fake_model.tool_messages(1) == ["calc.py\ndef add(a, b):\n    return a - b\n[exit code 0]"]
+    assert fake_model.tool_messages(3) == ["5\n[exit code 0]"]
+    first = fake_model.requests[0]
+    assert [t["function"]["name"] for t in first["tools"]] == ["bash", "editor"]
+    assert "add(2, 3) returns -1 instead of 5." in first["messages"][1]["content"]
+    echoed = fake_model.requests[1]["messages"][2]
+    assert echoed["role"] == "assistant" and echoed["content"] == "" and echoed["tool_calls"]
+    tools = run.of("tool")
+    assert [(t["name"], t["exit_code"], t["ok"]) for t in tools] == [("bash", 0, True), ("editor", None, True),
+                                                                     ("bash", 0, True)]
+    assert tools[1]["args"]["old_str"] == "a - b" and "duration" in tools[0]
+    assert "## Turn 4" in run.transcript and "return a - b" in run.transcript
+
+
+def test_bad_tool_calls_go_back_to_the_model(run_agent, fake_model, repo: Path) -> None:
+    fake_model.add(fake_model.calls(("bash", '{"command": "ls"'), ("python", {"code": "1"}),
+                                    ("editor", {"command": "view"}), ("bash", {"command": 3})))
+    run = run_agent(repo)
+    assert run.end["reason"] == "done"
+    invalid, unknown, missing, mistyped = fake_model.tool_messages(1)
+    assert invalid.startswith("Error: the arguments are not valid JSON")
+    assert unknown == "Error: unknown tool 'python'; the tools are: bash, editor"
+    assert missing == "Error: editor needs the argument(s) path"
+    assert mistyped == "Error: bash argument 'command' must be a string, not int"
+
+
+def test_turn_cap_ends_cleanly(run_agent, fake_model, repo: Path) -> None:
+    fake_model.default = fake_model.calls(("bash", {"command": "echo again"}))
+    run = run_agent(repo, GITDGM_MAX_TURNS="3")
+    assert run.returncode == 0
+    assert run.end["reason"] == "turn_limit" and run.end["turns"] == 3 and len(fake_model.requests) == 3
+    assert "turns and" in fake_model.tool_messages(2)[0]  # the model was warned that the end is near
+
+
+def test_time_cap_kills_the_running_command_and_ends_cleanly(run_agent, fake_model, repo: Path) -> None:
+    fake_model.default = fake_model.calls(("bash", {"command": "sleep 30"}))
+    started = time.monotonic()
+    run = run_agent(repo, GITDGM_TIME_LIMIT="3")
+    assert time.monotonic() - started < 10
+    assert run.returncode == 0 and run.end["reason"] == "time_limit"
+    assert "timed out" in run.of("tool")[0]["result"]
+
+
+def test_unreachable_model_ends_with_a_clear_log(run_agent, repo: Path, short_dir: Path) -> None:
+    started = time.monotonic()
+    run = run_agent(repo, GITDGM_GATEWAY_SOCKET=str(short_dir / "nobody.sock"), GITDGM_MODEL_RETRIES="2")
+    assert time.monotonic() - started < 15
+    assert run.returncode == 3
+    assert run.end["reason"] == "model_error" and "gave up after 3 failed attempts" in run.end["detail"]
+    assert len(run.of("model_retry")) == 2 and "## End: model_error" in run.transcript
+
+
+def test_budget_refusal_ends_the_run(run_agent, fake_model, repo: Path) -> None:
+    fake_model.add((402, {"error": {"message": "run budget exhausted"}}))
+    run = run_agent(repo)
+    assert run.returncode == 3 and len(fake_model.requests) == 1
+    assert run.end["reason"] == "model_error" and "402" in run.end["detail"]
+
+
+def test_context_overflow_elides_old_outputs_and_retries(run_agent, fake_model, repo: Path) -> None:
+    big = fake_model.calls(("bash", {"command": "seq 1 2000"}))
+    fake_model.add(big, big, (400, {"error": {"message": "maximum context length exceeded"}}))
+    run = run_agent(repo)
+    assert run.end["reason"] == "done"
+    retried = fake_model.requests[3]["messages"]
+    assert retried[3]["content"].startswith("[output elided: ")
+    assert retried[5]["content"].startswith("1\n2\n3")  # the latest turn is kept
+    assert run.of("elide")[0]["reason"].startswith("HTTP 400")
+
+
+def test_context_budget_keeps_requests_small(run_agent, fake_model, repo: Path) -> None:
+    for _ in range(4):
+        fake_model.add(fake_model.calls(("bash", {"command": "seq 1 3000"})))
+    run = run_agent(repo, GITDGM_CONTEXT_TOKENS="6000")
+    assert run.end["reason"] == "done" and run.of("elide")
+    sizes = [len(json.dumps(r["messages"])) for r in fake_model.requests]
+    assert max(sizes) < 4 * 6000 + 16_000  # the budget, plus one turn kept whole
+
+
+def test_the_run_token_is_never_written(run_agent, fake_model, repo: Path) -> None:
+    fake_model.add(fake_model.calls(("bash", {"command": "echo key=${OPENAI_API_KEY:-absent}; env | wc -l"})))
+    run = run_agent(repo, OPENAI_API_KEY="gdgm-run-s3cret")
+    assert fake_model.headers[0]["authorization"] == "Bearer gdgm-run-s3cret"
+    assert fake_model.tool_messages(1)[0].startswith("key=absent")
+    out = Path(run.events[0]["cwd"]).parent / "out"
+    for name in ("log.jsonl", "transcript.md"):
+        assert "gdgm-run-s3cret" not in (out / name).read_text()
+
+
+def test_missing_settings_exit_2_with_one_line(run_agent, repo: Path) -> None:
+    run = run_agent(repo, new_process=True, GITDGM_MODEL="")
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "dgm_agent: GITDGM_MODEL is not set; the harness must set it (see the agent protocol)"]
