@@ -1,0 +1,5 @@
+from pointer import resolve
+
+
+def test_plain_keys():
+    assert resolve({"a": {"b": 1}}, "/a/b") == 1
