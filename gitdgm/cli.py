@@ -211,6 +211,21 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
         click.echo(f"  … {len(rows) - 20} more (use --json)")
 
 
+def _register() -> None:
+    from gitdgm import commands_dgm
+    from gitdgm.sandbox.cli import sandbox as sandbox_group
+
+    cli.add_command(commands_dgm.eval_command, "eval")
+    cli.add_command(commands_dgm.step_command, "step")
+    cli.add_command(commands_dgm.run_command, "run")
+    cli.add_command(commands_dgm.transplant_command, "transplant")
+    cli.add_command(commands_dgm.demo_command, "demo")
+    cli.add_command(sandbox_group, "sandbox")
+
+
+_register()
+
+
 def main() -> None:
     """Console entry: anything unexpected is reported as a bug in one line (exit 3)."""
     try:

@@ -1,0 +1,262 @@
+"""Commands that run agents: ``step``, ``run``, ``eval``, ``transplant``, ``demo`` (parse, call, print)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gitdgm.archive import Archive
+from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError
+
+sandbox_option = click.option("--sandbox", type=click.Choice(["auto", "docker", "process"]),
+                              help="Override the archive's sandbox backend.")
+archive_option = click.option("-C", "--archive", "archive_path", default=".", show_default=True,
+                              help="The archive (a git repository).")
+
+
+def _progress(total: int, label: str) -> tuple[Progress | None, Callable[[str, str], None]]:
+    """A progress bar on a terminal, silence otherwise (CI logs stay readable)."""
+    if not sys.stderr.isatty():
+        return None, lambda _task, _outcome: None
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        transient=True, console=None)
+    bar = progress.add_task(label, total=total)
+    return progress, lambda task, outcome: progress.update(bar, advance=1, description=f"{label}: {task} {outcome}")
+
+
+def parse_budget(text: str) -> tuple[float, int]:
+    """``5``, ``$5`` or ``5usd`` → dollars; ``200000tokens`` or ``2e5tok`` → tokens."""
+    value = text.strip().lower()
+    try:
+        for suffix in ("tokens", "tok"):
+            if value.endswith(suffix):
+                return 0.0, int(float(value[: -len(suffix)]))
+        return float(value.lstrip("$").removesuffix("usd")), 0
+    except ValueError:
+        raise ConfigError(f"--budget {text!r}: give dollars (5, $5, 5usd) or tokens (200000tokens)") from None
+
+
+def _with_budget(config, budget: str | None):  # type: ignore[no-untyped-def]
+    if not budget:
+        return config
+    usd, tokens = parse_budget(budget)
+    return dataclasses.replace(config, budget=dataclasses.replace(config.budget, max_usd=usd, max_tokens=tokens))
+
+
+@click.command()
+@archive_option
+@click.argument("agent")
+@click.option("--suite", help="Suite spec (default: eval.suite of gitdgm.toml).")
+@click.option("--stage", type=int, help="Run only this stage (1-based).")
+@click.option("--workers", type=int, help="Tasks run in parallel (default: eval.workers).")
+@click.option("--shard", help="Run only shard i of n of the stage's tasks, e.g. 2/3 (CI matrix).")
+@sandbox_option
+def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | None, workers: int | None,
+                 shard: str | None, sandbox: str | None) -> None:
+    """Evaluate AGENT on the suite in stages and record the result in its note.
+
+    Resumable: tasks already recorded are not run again.
+
+    \b
+    Example:
+      gitdgm eval dgm/3f9a1c2b4d5e --workers 4
+      gitdgm eval 3f9a1c2b4d5e --stage 1 --shard 2/3
+    """
+    from gitdgm.evaluate import Shard, evaluate
+    from gitdgm.runtime import archive_config, open_runtime
+
+    archive = Archive(archive_path)
+    target = archive.resolve(agent)
+    config = archive_config(archive)
+    if workers:
+        config = dataclasses.replace(config, eval=dataclasses.replace(config.eval, workers=workers))
+    try:
+        part = Shard.parse(shard) if shard else None
+    except ValueError as exc:
+        raise ConfigError(f"--shard: {exc}") from None
+    with open_runtime(archive, config, sandbox=sandbox, suite=suite) as rt:
+        progress, on_task = _progress(sum(config.eval.stages), f"eval {target.id}")
+        with progress or contextlib.nullcontext():
+            record = evaluate(rt, target, shard=part, only_stage=stage, on_task=on_task)
+    data = record.data
+    click.echo(f"{target.id}: score {data.get('score', 0):.3f} ({data.get('resolved', 0)}/{data.get('attempted', 0)}"
+               f" resolved), status {record.status}")
+    for task_id, result in sorted(record.tasks.items()):
+        click.echo(f"  {task_id:40s} {result.get('outcome')}")
+
+
+@click.command()
+@archive_option
+@click.option("--parents", type=int, help="Children to make (default: selection.parents).")
+@click.option("--seed", type=int, help="Selection seed (default: random; recorded in the notes).")
+@click.option("--dry-run", is_flag=True, help="Only show what the step would do.")
+@click.option("--budget", help="Stop when this much is spent: dollars (5) or tokens (200000tokens).")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append a markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--json", "as_json", is_flag=True, help="Print the step report as JSON.")
+@sandbox_option
+def step_command(archive_path: str, parents: int | None, seed: int | None, dry_run: bool, budget: str | None,
+                 summary_file: Path | None, as_json: bool, sandbox: str | None) -> None:
+    """One generation: catch up pending agents, select parents, diagnose, self-modify, check, evaluate, admit.
+
+    \b
+    Example:
+      gitdgm step --parents 4 --summary "$GITHUB_STEP_SUMMARY"
+      gitdgm step --dry-run
+    """
+    from gitdgm.runtime import archive_config
+
+    archive = Archive(archive_path)
+    config = _with_budget(archive_config(archive), budget)
+    if dry_run:
+        _dry_run(archive, config, parents, seed)
+        return
+    report = _one_step(archive, config, parents, seed, sandbox)
+    _print_report(report, as_json, summary_file)
+    if report.stopped:
+        raise BudgetExceeded(report.stopped)
+
+
+@click.command()
+@archive_option
+@click.option("-n", "steps", type=int, default=1, show_default=True, help="Steps to run.")
+@click.option("--parents", type=int, help="Children per step (default: selection.parents).")
+@click.option("--budget", help="Stop when this much is spent over all steps: dollars (5) or tokens (2e6tokens).")
+@sandbox_option
+def run_command(archive_path: str, steps: int, parents: int | None, budget: str | None,
+                sandbox: str | None) -> None:
+    """Run N steps, then print a summary (children made, admitted, best score, cost).
+
+    \b
+    Example:
+      gitdgm run -n 10 --budget 20
+    """
+    from gitdgm.runtime import archive_config
+
+    archive = Archive(archive_path)
+    config = _with_budget(archive_config(archive), budget)
+    made = admitted = 0
+    spent = 0.0
+    report = None
+    for number in range(1, steps + 1):
+        report = _one_step(archive, config, parents, None, sandbox)
+        made += sum(1 for c in report.children if c.id)
+        admitted += sum(1 for c in report.children if c.status == "evaluated")
+        spent += report.cost_usd
+        click.echo(f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
+                   f"({report.best_score or 0:.3f})")
+        if report.stopped:
+            break
+        if config.budget.max_usd:
+            config = dataclasses.replace(config, budget=dataclasses.replace(
+                config.budget, max_usd=max(config.budget.max_usd - report.cost_usd, 1e-9)))
+    click.echo(f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
+               f"({(report.best_score or 0) if report else 0:.3f}), cost ${spent:.4f}")
+    if report and report.stopped:
+        raise BudgetExceeded(report.stopped)
+
+
+def _one_step(archive: Archive, config, parents, seed, sandbox):  # type: ignore[no-untyped-def]
+    from gitdgm.runtime import open_runtime
+    from gitdgm.step import run_step
+
+    with open_runtime(archive, config, sandbox=sandbox) as rt:
+        return run_step(rt, parents=parents, seed=seed)
+
+
+def _dry_run(archive: Archive, config, parents: int | None, seed: int | None) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from gitdgm import selection
+
+    snapshot = archive.load()
+    pending = snapshot.pending()
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    chosen = selection.choose(selection.candidates(snapshot), parents or config.selection.parents,
+                              config.selection, seed)
+    click.echo(f"would evaluate {len(pending)} pending agent(s): {' '.join(a.id for a in pending) or '-'}")
+    click.echo(f"would breed from ({config.selection.policy}, seed {seed}): {' '.join(c.id for c in chosen) or '-'}")
+
+
+def _print_report(report, as_json: bool, summary_file: Path | None) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    markdown = report.markdown()
+    if summary_file:
+        with summary_file.open("a", encoding="utf-8") as f:
+            f.write(markdown)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(markdown)
+
+
+@click.command()
+@archive_option
+@click.argument("improvement")
+@click.option("--onto", required=True, help="The agent that receives the change.")
+def transplant_command(archive_path: str, improvement: str, onto: str) -> None:
+    """Apply the change that made IMPROVEMENT (its diff against its parent) onto another agent.
+
+    The result is a pending agent (evaluated by the next step); a conflict lists the paths and writes nothing.
+
+    \b
+    Example:
+      gitdgm transplant 3f9a1c2b4d5e --onto 8e7d6c5b4a39
+    """
+    from gitdgm.selfmod import transplant
+    from gitdgm.step import create_transplant
+
+    archive = Archive(archive_path)
+    snapshot = archive.load()
+    source, target = archive.resolve(improvement, snapshot), archive.resolve(onto, snapshot)
+    if source.parent is None:
+        raise GitdgmError(f"{source.id} is the seed: it has no change of its own to transplant")
+    tree = transplant(archive, source, target, snapshot.agents[source.parent])
+    commit = create_transplant(archive, snapshot, source, target, tree)
+    click.echo(f"Created pending agent {commit[:12]} (branch dgm/{commit[:12]}): {source.id}'s change on "
+               f"{target.id}. The next `gitdgm step` evaluates it.")
+
+
+
+@click.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to create the demo archive (default: a new temporary directory, kept).")
+@click.option("--generations", type=int, default=3, show_default=True)
+@click.option("--parents", type=int, default=2, show_default=True, help="Children per generation.")
+@click.option("--tasks", type=int, default=6, show_default=True, help="Builtin tasks in the demo suite.")
+@sandbox_option
+def demo_command(directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None) -> None:
+    """An offline end-to-end run: a temporary archive, builtin tasks and a scripted model (no API key).
+
+    \b
+    Example:
+      gitdgm demo --generations 3
+    """
+    import tempfile
+
+    from rich.console import Console
+
+    from gitdgm import views
+    from gitdgm.demo import run_demo
+
+    directory = directory or Path(tempfile.mkdtemp(prefix="gitdgm-demo-"))
+    if directory.exists() and any(directory.iterdir()):
+        raise GitdgmError(f"{directory} is not empty: give --dir a new directory")
+    click.echo("The model in this demo is SCRIPTED (no API key, no network): it knows a few reference solutions "
+               "and rewards one self-improvement, so you can watch the machinery work.")
+    archive = run_demo(directory, generations=generations, parents=parents, tasks=tasks,
+                       sandbox=sandbox or "process", echo=click.echo)
+    snapshot = archive.load()
+    console = Console()
+    console.print(views.ls_table(snapshot, views.sorted_agents(snapshot)))
+    console.print(views.lineage_tree(snapshot))
+    click.echo(f"\nExplore it: cd {directory} && git log --graph --notes=dgm --all --oneline; gitdgm show <id>.\n"
+               "For a real run: gitdgm init my-archive, set model.name (and model.base_url for vLLM, Ollama or "
+               "llama.cpp) in gitdgm.toml, export OPENAI_API_KEY, then gitdgm step.")

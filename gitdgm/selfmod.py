@@ -1,0 +1,103 @@
+"""Making children: a parent runs on a throwaway copy of its own tree; the functional check; transplants.
+
+The parent's code runs from one copy and edits another (a fresh repository, never a worktree of the archive), so
+nothing it runs can touch the archive's refs or notes (DESIGN §4). The edited copy becomes the child's tree.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from gitdgm.archive import Agent, Archive
+from gitdgm.errors import GitdgmError
+from gitdgm.runner import AgentRun, copy_tree, run_agent
+from gitdgm.runtime import Runtime
+from gitdgm.workspace import AgentSpecError, init_repo, read_agent_spec
+
+CHECK_TIME_LIMIT = 300
+
+
+@dataclass
+class SelfModification:
+    tree: str
+    run: AgentRun
+
+
+def self_modify(rt: Runtime, parent: Agent, statement: str) -> SelfModification:
+    with tempfile.TemporaryDirectory(prefix="gitdgm-selfmod-") as tmp:
+        code = rt.archive.materialise(parent.commit, Path(tmp) / "agent")
+        repo = copy_tree(code, Path(tmp) / "repo")
+        init_repo(repo)
+        try:
+            spec = read_agent_spec(code)
+        except AgentSpecError as exc:
+            raise GitdgmError(f"agent {parent.id} cannot run: {exc}") from None
+        run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=code, repo_dir=repo,
+                        problem=statement, time_limit=rt.config.selfmod.time_limit, model=rt.config.model.name,
+                        agent_id=parent.id, task_id="self-modification", max_turns=rt.config.selfmod.max_turns)
+        return SelfModification(rt.archive.tree_from_directory(repo), run)
+
+
+def functional_check(rt: Runtime, agent: Agent) -> str | None:
+    """Why ``agent`` cannot work (None when it can): a valid agent.toml, code that compiles, its own tests pass."""
+    with tempfile.TemporaryDirectory(prefix="gitdgm-check-") as tmp:
+        code = rt.archive.materialise(agent.commit, Path(tmp) / "agent")
+        try:
+            spec = read_agent_spec(code)
+        except AgentSpecError as exc:
+            return str(exc)
+        if missing := _missing_entry(code, spec.entry):
+            return missing
+        checks = [["python3", "-m", "compileall", "-q", "."]] + ([spec.test_command] if spec.test_command else [])
+        for command in checks:
+            result = rt.sandbox.run(command, mounts={"agent": code}, cwd="{agent}",
+                                    env={"PYTHONPATH": "{agent}", "PYTHONDONTWRITEBYTECODE": "1"},
+                                    timeout=CHECK_TIME_LIMIT)
+            if not result.ok:
+                what = "timed out" if result.timed_out else f"failed (exit {result.exit_code})"
+                return f"`{' '.join(command)}` {what}: {result.output[-600:].strip()}"
+    return None
+
+
+def _missing_entry(code: Path, entry: list[str]) -> str | None:
+    """A ``python -m MODULE`` entry whose module is not in the tree (e.g. a child that deleted itself)."""
+    if "-m" in entry[:-1]:
+        module = entry[entry.index("-m") + 1].replace(".", "/")
+        if not ((code / module / "__main__.py").is_file() or (code / f"{module}.py").is_file()):
+            return f"its entry module {module!r} is missing from its tree (agent.toml entry = {entry})"
+    return None
+
+
+class TransplantConflict(GitdgmError):
+    pass
+
+
+def transplant(archive: Archive, improvement: Agent, onto: Agent, parent_of_improvement: Agent) -> str:
+    """Apply the change that made ``improvement`` (its diff against its parent) onto ``onto``, in memory.
+
+    Returns the new tree; raises TransplantConflict listing the conflicting paths, having written nothing.
+    """
+    repo = archive.repo
+    base = repo[parent_of_improvement.commit].peel(pygit2.Tree)
+    ours = repo[onto.commit].peel(pygit2.Tree)
+    theirs = repo[improvement.commit].peel(pygit2.Tree)
+    index = repo.merge_trees(base, ours, theirs)
+    if index.conflicts is not None:
+        paths = sorted({(entry.path) for trio in index.conflicts for entry in trio if entry is not None})
+        raise TransplantConflict(f"transplanting {improvement.id} onto {onto.id} conflicts in: {', '.join(paths)}; "
+                                 "nothing was written")
+    tree = str(index.write_tree(repo))
+    if tree == str(ours.id):
+        raise TransplantConflict(f"{onto.id} already contains the change of {improvement.id}; nothing was written")
+    return tree
+
+
+def transplant_message(improvement: Agent, onto: Agent) -> tuple[str, str, dict[str, str]]:
+    subject = f"Transplant {improvement.id} onto {onto.id}: {improvement.summary}"[:120]
+    body = (f"The change that made agent {improvement.id} ({improvement.summary}) applied onto agent {onto.id}.")
+    return subject, body, {"Gitdgm-Parent": onto.id, "Gitdgm-Transplant-Of": improvement.id}
+

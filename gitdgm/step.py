@@ -1,0 +1,305 @@
+"""One generation of the Darwin Gödel Machine: catch up, select, diagnose, self-modify, check, evaluate, admit.
+
+Crash safety: every phase is written to a journal before it starts, a child's commit and branch exist before its
+note, and settling an agent (check → evaluate → admit/reject) is idempotent. So a kill at any point leaves a valid
+archive: work before the commit is discarded (no agent exists yet), and a committed child is *pending* and is
+settled by the next step, which resumes its evaluation from the task results already in its note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pygit2
+
+from gitdgm import selection
+from gitdgm.archive import Agent, Archive, Snapshot, agent_id
+from gitdgm.diagnose import DiagnosisFailed, agent_code, diagnose
+from gitdgm.errors import BudgetExceeded, GitdgmError
+from gitdgm.evaluate import evaluate, functional, unpack_logs
+from gitdgm.lock import archive_lock
+from gitdgm.record import Record
+from gitdgm.runtime import Runtime
+from gitdgm.selfmod import TransplantConflict, functional_check, self_modify, transplant, transplant_message
+from gitdgm.workspace import AgentSpecError
+
+FAULT_ENV = "GITDGM_FAULT_PHASE"  # fault injection for the crash tests: SIGKILL this process at that phase
+
+
+@dataclass
+class Outcome:
+    id: str | None
+    parent: str | None
+    origin: str
+    status: str
+    score: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class StepReport:
+    step: str
+    policy: str = ""
+    seed: int = 0
+    parents: list[str] = field(default_factory=list)
+    caught_up: list[Outcome] = field(default_factory=list)
+    children: list[Outcome] = field(default_factory=list)
+    best: str | None = None
+    best_score: float | None = None
+    cost_usd: float = 0.0
+    tokens: int = 0
+    stopped: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def markdown(self) -> str:
+        lines = [f"## gitdgm step `{self.step}`", "",
+                 f"Policy `{self.policy}` (seed {self.seed}) chose parents: "
+                 f"{', '.join(f'`{p}`' for p in self.parents) or 'none'}.", "",
+                 "| agent | parent | made by | status | score | note |", "| --- | --- | --- | --- | --- | --- |"]
+        for o in self.caught_up + self.children:
+            score = f"{o.score:.3f}" if o.score is not None else "-"
+            lines.append(f"| `{o.id or '-'}` | `{o.parent or '-'}` | {o.origin} | {o.status} | {score} | "
+                         f"{o.reason.replace('|', '/')[:120]} |")
+        best = f"`{self.best}` at {self.best_score:.3f}" if self.best and self.best_score is not None else "none yet"
+        lines += ["", f"Best agent: {best}. Model use this step: {self.tokens} tokens, ${self.cost_usd:.4f}."]
+        if self.stopped:
+            lines += ["", f"**Stopped early:** {self.stopped}"]
+        return "\n".join(lines) + "\n"
+
+
+class Journal:
+    """The step's current phase, written before the phase starts (``<git dir>/gitdgm/journal.json``)."""
+
+    def __init__(self, archive: Archive, step_id: str) -> None:
+        self.path = Path(archive.repo.path) / "gitdgm" / "journal.json"
+        self.step_id = step_id
+
+    def previous(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def phase(self, name: str, **info: Any) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"step": self.step_id, "phase": name, "pid": os.getpid(), **info}))
+        os.replace(tmp, self.path)
+        if os.environ.get(FAULT_ENV) == name:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def done(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None) -> StepReport:
+    """One generation on an open runtime; holds the archive's lock throughout."""
+    archive = rt.archive
+    report = StepReport(step=uuid.uuid4().hex[:12])
+    with archive_lock(archive):
+        journal = Journal(archive, report.step)
+        interrupted = journal.previous()
+        if interrupted:
+            report.caught_up.append(Outcome(None, interrupted.get("parent"), "interrupted step", "discarded",
+                                            reason=f"step {interrupted.get('step')} was killed in phase "
+                                                   f"{interrupted.get('phase')}; its unfinished work was dropped"))
+        try:
+            _catch_up(rt, journal, report)
+            _breed(rt, journal, report, parents or rt.config.selection.parents, seed)
+        except BudgetExceeded as exc:
+            report.stopped = str(exc)
+        journal.done()
+    usage = rt.gateway.total
+    report.cost_usd, report.tokens = usage.cost_usd, usage.total_tokens
+    snapshot = archive.load()
+    best = max((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.score or 0.0, default=None)
+    if best is not None:
+        report.best, report.best_score = best.id, best.score
+    return report
+
+
+def _catch_up(rt: Runtime, journal: Journal, report: StepReport) -> None:
+    """Settle agents that reached the archive without a finished evaluation (cherry-picks, killed steps)."""
+    snapshot = rt.archive.load()
+    for agent in snapshot.pending():
+        rt.gateway.check_budget()
+        journal.phase("catch-up", child=agent.id)
+        report.caught_up.append(settle(rt, journal, _adopt(rt.archive, snapshot, agent), "pending"))
+        snapshot = rt.archive.load()
+
+
+def _adopt(archive: Archive, snapshot: Snapshot, agent: Agent) -> Agent:
+    """Give an agent made outside gitdgm its own branch and a note (restoring a branch it was committed onto)."""
+    if agent.ref and agent.ref.startswith("refs/heads/dgm/") and agent.ref != f"refs/heads/dgm/{agent.id}":
+        hijacked = snapshot.agents.get(agent.ref.rsplit("/", 1)[1])
+        archive.set_branch(agent.commit)
+        if hijacked is not None:
+            archive.set_branch(hijacked.commit)
+    if agent.record is None:
+        parent = snapshot.agents.get(agent.parent) if agent.parent else None
+        generation = snapshot.generation_of(parent) + 1 if parent else 0
+        archive.write_record(agent.commit, Record.new(status="pending", parent=agent.parent, generation=generation,
+                                                      origin="external", summary=agent.summary))
+    return archive.load().agents[agent.id]
+
+
+def settle(rt: Runtime, journal: Journal, agent: Agent, origin: str) -> Outcome:
+    """Check, evaluate, then admit or reject one agent; safe to repeat after a kill."""
+    archive = rt.archive
+    snapshot = archive.load()
+    parent = snapshot.agents.get(agent.parent) if agent.parent else None
+    if parent is not None and agent.tree == parent.tree:
+        return _reject(rt, agent, origin, "empty self-modification: the tree equals its parent's")
+    duplicate = snapshot.duplicate_of(agent.tree, exclude=agent.id)
+    if duplicate is not None:
+        return _reject(rt, agent, origin, f"duplicate of agent {duplicate.id} (same tree)", duplicate_of=duplicate.id)
+    journal.phase("check", child=agent.id)
+    problem = functional_check(rt, agent)
+    if problem and agent.parent is None:
+        raise GitdgmError(f"the seed agent {agent.id} fails its functional check ({problem}); fix the seed "
+                          "agent and create the archive again")
+    if problem:
+        return _reject(rt, agent, origin, f"functional check failed: {problem}")
+    journal.phase("evaluate", child=agent.id)
+    try:
+        record = evaluate(rt, agent)
+    except AgentSpecError as exc:
+        return _reject(rt, agent, origin, str(exc))
+    if not functional(record):
+        return _reject(rt, agent, origin, "no valid patch on any task")
+    archive.set_branch(agent.commit)
+    return Outcome(agent.id, agent.parent, origin, "evaluated", record.score)
+
+
+def _reject(rt: Runtime, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
+    rt.archive.reject(agent.commit)
+
+    def mark(record: Record | None) -> Record:
+        record = record or Record.new(status="rejected", parent=agent.parent, generation=agent.generation or 0)
+        record.data.update(status="rejected", reason=reason, **extra)
+        return record
+
+    rt.archive.update_record(agent.commit, mark, f"gitdgm: rejected {agent.id}")
+    return Outcome(agent.id, agent.parent, origin, "rejected", reason=reason)
+
+
+def _breed(rt: Runtime, journal: Journal, report: StepReport, count: int, seed: int | None) -> None:
+    snapshot = rt.archive.load()
+    config = rt.config.selection
+    report.policy = config.policy
+    report.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    chosen = selection.choose(selection.candidates(snapshot), count, config, report.seed)
+    report.parents = [c.id for c in chosen]
+    rng = random.Random(report.seed)
+    for k, cand in enumerate(chosen):
+        rt.gateway.check_budget()
+        parent = rt.archive.load().agents[cand.id]
+        selected = {"policy": config.policy, "seed": report.seed, "step": report.step, "draw": k}
+        if rng.random() < rt.config.selfmod.transplant_share:
+            outcome = _transplant_child(rt, journal, parent, rng, selected)
+            if outcome is not None:
+                report.children.append(outcome)
+                continue
+        report.children.append(_self_modified_child(rt, journal, parent, rng, selected))
+
+
+def _self_modified_child(rt: Runtime, journal: Journal, parent: Agent, rng: random.Random,
+                         selected: dict[str, Any]) -> Outcome:
+    archive = rt.archive
+    journal.phase("diagnose", parent=parent.id)
+    record = parent.record or Record.new(status="evaluated", parent=None, generation=0)
+    files = {path: data for path, data in _tree_files(archive, parent.commit)}
+    token = rt.gateway.open_run(parent.id, "diagnosis")
+    try:
+        diagnosis = diagnose(socket=rt.gateway.socket_path, token=token,
+                             model=rt.config.model.diagnosis_model or rt.config.model.name, code=agent_code(files),
+                             record=record, logs=unpack_logs(archive.logs.read(parent.commit)), rng=rng,
+                             attempts=rt.config.selfmod.diagnosis_attempts)
+    except DiagnosisFailed as exc:
+        return Outcome(None, parent.id, "self-modification", "no child", reason=str(exc))
+    finally:
+        diagnosis_usage = rt.gateway.close_run(token)
+    journal.phase("self-modify", parent=parent.id)
+    statement = diagnosis.problem_statement()
+    try:
+        mod = self_modify(rt, parent, statement)
+    except GitdgmError as exc:
+        return Outcome(None, parent.id, "self-modification", "no child", reason=str(exc))
+    journal.phase("commit", parent=parent.id)
+    generation = (parent.generation or 0) + 1
+    commit = archive.create_agent_commit(
+        mod.tree, parent.commit, diagnosis.subject, statement,
+        {"Gitdgm-Parent": parent.id, "Gitdgm-Generation": str(generation), "Gitdgm-Model": rt.config.model.name},
+        author=pygit2.Signature(f"agent {parent.id}", f"{parent.id}@agents.gitdgm.invalid"))
+    archive.set_branch(commit)
+    usage = diagnosis_usage + mod.run.usage
+    archive.write_record(commit, Record.new(
+        status="pending", parent=parent.id, generation=generation, origin="self-modification",
+        summary=diagnosis.subject, model=rt.config.model.name, selection=selected,
+        diagnosis={"entry": diagnosis.entry, "attempts": diagnosis.attempts, **diagnosis.answer},
+        creation={"tokens": usage.total_tokens, "cost_usd": round(usage.cost_usd, 6),
+                  "agent_exit_code": mod.run.result.exit_code, "agent_seconds": round(mod.run.result.duration, 2),
+                  "timed_out": mod.run.result.timed_out}))
+    child = archive.load().agents[agent_id(commit)]
+    return settle(rt, journal, child, "self-modification")
+
+
+def _transplant_child(rt: Runtime, journal: Journal, onto: Agent, rng: random.Random,
+                      selected: dict[str, Any]) -> Outcome | None:
+    """Graft an admitted improvement from another lineage onto ``onto`` (None when no graft applies)."""
+    snapshot = rt.archive.load()
+    lineage = set()
+    node: Agent | None = onto
+    while node is not None:
+        lineage.add(node.id)
+        node = snapshot.agents.get(node.parent) if node.parent else None
+    improvements = [a for a in snapshot.agents.values() if a.admitted and a.parent and a.id not in lineage
+                    and (a.score or 0) > (snapshot.agents[a.parent].score or 0)]
+    rng.shuffle(improvements)
+    for improvement in improvements[:5]:
+        try:
+            tree = transplant(rt.archive, improvement, onto, snapshot.agents[improvement.parent])
+        except TransplantConflict:
+            continue
+        journal.phase("commit", parent=onto.id)
+        commit = create_transplant(rt.archive, snapshot, improvement, onto, tree, selected)
+        return settle(rt, journal, rt.archive.load().agents[agent_id(commit)], "transplant")
+    return None
+
+
+def create_transplant(archive: Archive, snapshot: Snapshot, improvement: Agent, onto: Agent, tree: str,
+                      selected: dict[str, Any] | None = None) -> str:
+    """Commit a transplanted tree as a pending agent whose message and note name both agents."""
+    subject, body, trailers = transplant_message(improvement, onto)
+    generation = snapshot.generation_of(onto) + 1
+    commit = archive.create_agent_commit(tree, onto.commit, subject, body,
+                                         {**trailers, "Gitdgm-Generation": str(generation)})
+    archive.set_branch(commit)
+    archive.write_record(commit, Record.new(status="pending", parent=onto.id, generation=generation,
+                                            origin="transplant", transplant_of=improvement.id, onto=onto.id,
+                                            summary=subject, selection=selected))
+    return commit
+
+
+def _tree_files(archive: Archive, commit: str) -> list[tuple[str, bytes]]:
+    repo = archive.repo
+    out: list[tuple[str, bytes]] = []
+    stack = [("", repo[commit].peel(pygit2.Tree))]
+    while stack:
+        prefix, tree = stack.pop()
+        for entry in tree:
+            obj = repo[entry.id]
+            if isinstance(obj, pygit2.Tree):
+                stack.append((f"{prefix}{entry.name}/", obj))
+            elif isinstance(obj, pygit2.Blob) and obj.size < 200_000:
+                out.append((prefix + entry.name, obj.data))
+    return out
