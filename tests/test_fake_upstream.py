@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -125,10 +126,26 @@ def test_concurrent_conversations_get_their_own_turns() -> None:
         assert time.monotonic() - started < 1.5  # 4 x 0.5 s, served in parallel, not one after another
 
 
+def test_streamed_replies_are_server_sent_events() -> None:
+    with serve_script(SCRIPT) as url:
+        plain = chat(url, user("please fix add() now")).json()
+        streamed = chat(url, user("please fix add() now"), stream=True, stream_options={"include_usage": True})
+        without_usage = chat(url, user("please fix add() now"), stream=True)
+    assert streamed.headers["content-type"] == "text/event-stream"
+    events = [line.removeprefix("data: ") for line in streamed.text.split("\n\n") if line]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    assert "".join(d.get("content") or "" for d in deltas) == "Let me look."
+    arguments = "".join(t["function"].get("arguments", "") for d in deltas for t in d.get("tool_calls", []))
+    assert arguments == plain["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert chunks[-1] == chunks[-1] | {"choices": [], "usage": plain["usage"]}
+    assert "usage" not in without_usage.text
+
+
 def test_models_and_unsupported_requests() -> None:
     with serve_script(SCRIPT) as url:
         assert httpx.get(f"{url}/models").json()["data"][0]["id"] == "scripted"
-        assert chat(url, user("hi"), stream=True).status_code == 400
         assert httpx.post(f"{url}/chat/completions", content=b"not json").status_code == 400
         assert httpx.post(f"{url}/embeddings", json={}).status_code == 404
 

@@ -199,11 +199,48 @@ def test_paths_without_v1_streams_and_bad_bodies(scripted_upstream, gateway) -> 
         body = {"model": "m", "messages": [{"role": "user", "content": "fix the bug"}]}
         assert http.post("/chat/completions", json=body, headers=headers).json()["choices"][0]["message"]["content"] == "Let me look."
         assert http.get("/models", headers=headers).status_code == 200
-        streamed = http.post("/v1/chat/completions", json=body | {"stream": True}, headers=headers)
-        assert streamed.status_code == 400 and "stream" in streamed.json()["error"]["message"]
         assert http.post("/v1/chat/completions", content=b"{nope", headers=headers).status_code == 400
         assert http.post("/v1/embeddings", json={}, headers=headers).status_code == 404
-    assert gw.close_run(token).errors == 2
+    assert gw.close_run(token).errors == 1
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+def test_streams_pass_through_and_are_counted(scripted_upstream, gateway, openai_client, include_usage) -> None:
+    url = scripted_upstream(SESSION)
+    gw = gateway(url)
+    token = gw.open_run(agent="a", task="t")
+    client = openai_client(gw, token)
+    messages = [{"role": "user", "content": "fix the bug"}]
+    options = {"stream_options": {"include_usage": True}} if include_usage else {}
+    chunks = list(client.chat.completions.create(model="m", messages=messages, stream=True, **options))
+    plain = client.chat.completions.create(model="m", messages=messages)
+
+    deltas = [c.choices[0].delta for c in chunks if c.choices]
+    assert "".join(d.content or "" for d in deltas) == "Let me look."
+    assert "".join(t.function.arguments or "" for d in deltas for t in d.tool_calls or []) == '{"command": "cat calc.py"}'
+    usage_chunks = [c.usage for c in chunks if c.usage]
+    assert usage_chunks == ([plain.usage] if include_usage else [])  # the agent sees what it asked for
+    assert gw.close_run(token) == Usage(2, 2 * plain.usage.prompt_tokens, 2 * plain.usage.completion_tokens, 0.0, 0)
+    assert scripted_upstream.requests_seen(url)[0]["body"]["stream_options"] == {"include_usage": True}
+    streamed = json.loads(gw.transcript_path(token).read_text().splitlines()[0])
+    assert streamed["response"]["streamed"] is True
+    assert streamed["response"]["choices"][0]["message"] == plain.choices[0].message.model_dump(exclude_none=True) | {
+        "tool_calls": [{"id": "call_0_0", "type": "function", "function": {"name": "bash", "arguments": '{"command": "cat calc.py"}'}}]
+    }
+
+
+def test_agent_hanging_up_is_quiet_and_counted(scripted_upstream, gateway, openai_client, capfd) -> None:
+    slow = {"schema": 1, "scenario": [{"name": "slow", "turns": [{"content": "late", "delay": 0.5}, {"content": "ok"}]}]}
+    gw = gateway(scripted_upstream(slow))
+    token = gw.open_run(agent="a", task="t")
+    client = openai_client(gw, token)
+    with pytest.raises(openai.APITimeoutError):
+        client.with_options(timeout=0.1, max_retries=0).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    time.sleep(0.6)  # the gateway finishes the call and finds the agent gone
+    reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "late"}])
+    assert reply.choices[0].message.content == "ok"
+    assert gw.close_run(token).requests == 2  # the abandoned answer was still paid for
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_key_never_reaches_transcripts_or_logs(scripted_upstream, gateway, openai_client, caplog, tmp_path) -> None:
@@ -244,6 +281,8 @@ def test_concurrent_runs_are_attributed_to_their_run(scripted_upstream, gateway,
 
 
 def test_socket_path_problems_are_clear(tmp_path: Path, scripted_upstream) -> None:
+    with pytest.raises(ConfigError, match="must start with http:// or https://, not 'localhost:8000'"):
+        Gateway("localhost:8000", None, tmp_path / "gw.sock")
     with pytest.raises(ConfigError, match="longer than 107 bytes"):
         Gateway("http://127.0.0.1:1/v1", None, tmp_path / ("x" * 120) / "gw.sock")
     not_a_socket = tmp_path / "file"

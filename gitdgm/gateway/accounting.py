@@ -83,21 +83,26 @@ class Ledger:
         price = next((self._prices[m] for m in models if m in self._prices), None)
         if price is None:
             model = models[0] if models else "?"
-            with self._lock:
-                first = model not in self._warned
-                self._warned.add(model)
-            if first:
-                log.warning("gitdgm gateway: no price for model %r; its cost is counted as 0", model)
+            self._warn_once(f"price:{model}", "gitdgm gateway: no price for model %r; its cost is counted as 0", model)
             return 0.0
         return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
     def record(self, run_id: str, models: Sequence[str], usage: Mapping[str, object] | None) -> None:
         """Add one answered completion with the upstream's ``usage`` object."""
-        usage = usage or {}
+        if not usage:
+            self._warn_once(f"usage:{models[0] if models else '?'}", "gitdgm gateway: the upstream's reply for model %r has no usage; its tokens are not counted", models[0] if models else "?")
+            usage = {}
         prompt = _int(usage.get("prompt_tokens"))
         completion = _int(usage.get("completion_tokens"))
         delta = Usage(1, prompt, completion, self.cost(models, prompt, completion), 0)
         self._add(run_id, delta)
+
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
+        with self._lock:
+            first = key not in self._warned
+            self._warned.add(key)
+        if first:
+            log.warning(message, *args)
 
     def record_error(self, run_id: str) -> None:
         self._add(run_id, Usage(errors=1))

@@ -38,7 +38,8 @@ end answer ``"Done."`` with no tool calls. A turn's fields:
 - ``usage = {prompt_tokens = N, completion_tokens = N}``: by default both are derived from the
   sizes of the messages and the reply (about 4 characters a token), so they are deterministic.
 
-Every reply carries ``usage``. The server keeps no state per conversation (the turn comes from
+Every reply carries ``usage`` (a streamed one, asked with ``stream: true``, only when the request
+sets ``stream_options.include_usage``, as OpenAI does). The server keeps no state per conversation (the turn comes from
 the request itself), so one script can drive many agents at once; the only state is the
 thread-safe count of error replies per scenario and turn.
 
@@ -58,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm.errors import ConfigError
-from gitdgm.gateway.script import Script, load_script, reply_body
+from gitdgm.gateway.script import Script, load_script, reply_body, stream_body
 from gitdgm.gateway.upstream import error_object
 
 ScriptSource = str | Path | Mapping[str, Any]
@@ -75,6 +76,7 @@ class FakeUpstream:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
+        self._server.handle_error = lambda request, address: None  # a client that hung up is routine
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
@@ -103,8 +105,8 @@ class FakeUpstream:
             self._server.serve_forever()
         self._server.server_close()
 
-    def answer(self, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """(status, JSON body, extra headers) for one request."""
+    def answer(self, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
+        """(status, JSON object or event-stream bytes, extra headers) for one request."""
         route = path.split("?", 1)[0].rstrip("/").removeprefix("/v1")
         try:
             request = json.loads(body) if body else {}
@@ -118,8 +120,6 @@ class FakeUpstream:
             return 404, error_object(f"scripted upstream: no endpoint {path}", "invalid_request_error"), {}
         if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
             return 400, error_object("scripted upstream: body must be JSON with 'messages'", "invalid_request_error"), {}
-        if request.get("stream"):
-            return 400, error_object("scripted upstream: stream is not supported", "invalid_request_error"), {}
         messages = request["messages"]
         scenario = self.script.choose(messages)
         if scenario is None:
@@ -140,7 +140,11 @@ class FakeUpstream:
                 headers = {"Retry-After": str(turn.retry_after)} if turn.retry_after is not None else {}
                 message = f"scripted upstream: error {turn.status} ({scenario.name} turn {index})"
                 return turn.status, error_object(message, "server_error"), headers
-        return 200, reply_body(turn, request, index), {}
+        reply = reply_body(turn, request, index)
+        if request.get("stream"):
+            options = request.get("stream_options") or {}
+            return 200, stream_body(reply, bool(options.get("include_usage"))), {}
+        return 200, reply, {}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -152,9 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         fake: FakeUpstream = self.server.fake  # type: ignore[attr-defined]
         status, payload, headers = fake.answer(self.path, self.headers.get("Authorization", ""), body)
-        data = json.dumps(payload).encode()
+        streamed = isinstance(payload, bytes)
+        data = payload if streamed else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/event-stream" if streamed else "application/json")
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)

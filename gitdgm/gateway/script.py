@@ -104,6 +104,24 @@ def reply_body(turn: Turn, request: Mapping[str, Any], turn_index: int) -> dict[
     }
 
 
+def stream_body(body: Mapping[str, Any], include_usage: bool) -> bytes:
+    """The same reply as server-sent events, in pieces, the way OpenAI streams it."""
+    base = {"id": body["id"], "object": "chat.completion.chunk", "created": body["created"], "model": body["model"]}
+    choice = body["choices"][0]
+    message, half = choice["message"], len(choice["message"]["content"] or "") // 2
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    if message["content"]:
+        deltas += [{"content": message["content"][:half]}, {"content": message["content"][half:]}]
+    for i, call in enumerate(message.get("tool_calls", [])):
+        head = {"index": i, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
+        deltas += [{"tool_calls": [head]}, {"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]}]
+    events = [base | {"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    events.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    if include_usage:
+        events.append(base | {"choices": [], "usage": body["usage"]})
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
 # -- loading and validation -------------------------------------------------------------------
 def load_script(script: str | Path | Mapping[str, Any]) -> Script:
     """Read a script from a TOML file or an already-parsed dict; ConfigError names what is wrong."""

@@ -5,11 +5,14 @@ FM, and it never holds the API key: its ``OPENAI_API_KEY`` is a per-run token th
 which run (agent, task) a request belongs to. The gateway swaps in the real key, counts
 tokens and cost per run from the upstream's ``usage``, refuses requests once the shared
 budget is spent (HTTP 402, which OpenAI clients do not retry), retries transient upstream
-failures itself, and writes one transcript per run.
+failures itself, and writes one transcript per run. Streamed completions are passed through
+as they come and counted from their final usage chunk (see stream.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -19,6 +22,7 @@ import socketserver
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -26,6 +30,7 @@ from typing import Any
 
 from gitdgm.errors import BudgetExceeded, ConfigError
 from gitdgm.gateway.accounting import Budget, Ledger, Prices, Usage
+from gitdgm.gateway.stream import StreamTally, relay
 from gitdgm.gateway.transcript import Transcript
 from gitdgm.gateway.upstream import Reply, RetryPolicy, Upstream, error_body
 
@@ -57,6 +62,8 @@ class Gateway:
         retry: RetryPolicy = RetryPolicy(),
         upstream_timeout: float = 600.0,
     ) -> None:
+        if not upstream_base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"model base URL must start with http:// or https://, not {upstream_base_url!r}")
         self.socket_path = Path(socket_path)
         if len(os.fsencode(self.socket_path)) > _MAX_SOCKET_PATH:
             raise ConfigError(
@@ -171,25 +178,41 @@ class Gateway:
         except ValueError as exc:
             self._ledger.record_error(token)
             return Reply(400, error_body(f"gitdgm gateway: request body is not JSON ({exc})", "invalid_request_error"))
-        if request.get("stream"):
-            self._ledger.record_error(token)
-            message = "gitdgm gateway: streaming (stream: true) is not supported; send the request without stream"
-            return Reply(400, error_body(message, "invalid_request_error", "stream_unsupported"))
         why = self._ledger.exhausted()
         if why:
             self._ledger.record_error(token)
             return Reply(402, error_body(f"gitdgm: budget exhausted ({why})", "budget_exceeded", "budget_exceeded"))
         started = time.monotonic()
-        reply = self._upstream.send("POST", "chat/completions", body)
-        response = _json_or_text(reply.body)
-        if reply.status == 200 and isinstance(response, dict):
+        streaming = bool(request.get("stream"))
+        if streaming:  # ask for the usage chunk, so that streamed calls are counted too
+            options = request.get("stream_options") if isinstance(request.get("stream_options"), dict) else {}
+            tally = StreamTally(hide_usage_chunk=not options.get("include_usage"))
+            body = json.dumps(request | {"stream_options": options | {"include_usage": True}}).encode()
+        reply = self._upstream.send("POST", "chat/completions", body, stream=streaming)
+        if reply.stream is not None:
+            chunks = self._settle_after(token, run, request, tally, relay(reply.stream, tally), started)
+            return dataclasses.replace(reply, stream=chunks)
+        self._settle(token, run, request, reply.status, _json_or_text(reply.body), started)
+        return reply
+
+    def _settle(self, token: str, run: _Run, request: dict[str, Any], status: int, response: Any, started: float) -> None:
+        """Count one finished call and add it to the run's transcript."""
+        if status == 200 and isinstance(response, dict):
             models = [str(m) for m in (request.get("model"), response.get("model")) if m]
             self._ledger.record(token, models, response.get("usage"))
         else:
             self._ledger.record_error(token)
         if run.transcript:
-            run.transcript.write(request, reply.status, response, time.monotonic() - started)
-        return reply
+            run.transcript.write(request, status, response, time.monotonic() - started)
+
+    def _settle_after(
+        self, token: str, run: _Run, request: dict[str, Any], tally: StreamTally, chunks: Iterator[bytes], started: float
+    ) -> Iterator[bytes]:
+        """Pass a stream on, then settle it, also when the agent hangs up half-way."""
+        try:
+            yield from chunks
+        finally:
+            self._settle(token, run, request, 200, tally.response(), started)
 
 
 def _json_or_text(body: bytes) -> Any:
@@ -221,6 +244,10 @@ class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
     block_on_close = False
     gateway: Gateway
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # An agent killed mid-request leaves a broken pipe: routine, not worth a traceback on gitdgm's stderr.
+        log.debug("gitdgm gateway: connection dropped", exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: agents reuse one connection for all their calls
@@ -236,7 +263,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(Reply(400, error_body("gitdgm gateway: bad Content-Length", "invalid_request_error")))
             return
-        reply = self.server.gateway.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
+        try:
+            reply = self.server.gateway.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
+        except Exception as exc:  # a bug here must still answer, or the client would retry blindly
+            log.exception("gitdgm gateway: internal error")
+            reply = Reply(500, error_body(f"gitdgm gateway: internal error ({type(exc).__name__}: {exc})", "server_error"))
         self._send(reply)
 
     do_GET = do_POST = _serve
@@ -244,12 +275,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type or "application/json")
-        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.stream is not None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(reply.body)))
         if reply.status >= 400:
             # The gateway has already retried what was worth retrying.
             self.send_header("x-should-retry", "false")
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.stream is None:
+            self.wfile.write(reply.body)
+            return
+        with contextlib.closing(reply.stream) as chunks:  # closing settles the stream even on a broken pipe
+            for data in chunks:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     def address_string(self) -> str:
         return "unix"

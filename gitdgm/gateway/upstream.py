@@ -11,6 +11,7 @@ import email.utils
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -38,6 +39,7 @@ class Reply:
     status: int
     body: bytes
     content_type: str = "application/json"
+    stream: Iterator[bytes] | None = None  # a streamed 200's body, relayed as it comes; replaces ``body``
 
 
 def error_object(message: str, type_: str, code: str | None = None) -> dict[str, object]:
@@ -77,15 +79,22 @@ class Upstream:
         )
         self._retry = retry
 
-    def send(self, method: str, path: str, body: bytes | None = None) -> Reply:
-        """Forward one request; retry what is transient; never raise for the upstream's failures."""
+    def send(self, method: str, path: str, body: bytes | None = None, stream: bool = False) -> Reply:
+        """Forward one request; retry what is transient; never raise for the upstream's failures.
+
+        With ``stream``, a 200's body is left open as ``Reply.stream`` (lines, read as they come);
+        retries happen only before the first byte, as a stream cannot be resumed.
+        """
         problem = ""
+        headers = {"Content-Type": "application/json"} if body else None
         for attempt in range(self._retry.attempts):
             last = attempt + 1 == self._retry.attempts
             try:
-                response = self._client.request(
-                    method, path, content=body, headers={"Content-Type": "application/json"} if body else None
-                )
+                response = self._client.send(self._client.build_request(method, path, content=body, headers=headers), stream=stream)
+                if stream and response.status_code == 200:
+                    return Reply(200, b"", response.headers.get("content-type", ""), _lines(response))
+                response.read()
+                response.close()
             except httpx.HTTPError as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 log.info("gitdgm gateway: upstream %s failed (%s), attempt %d", path, problem, attempt + 1)
@@ -105,3 +114,13 @@ class Upstream:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _lines(response: httpx.Response) -> Iterator[bytes]:
+    try:
+        for line in response.iter_lines():
+            yield line.encode()
+    except httpx.HTTPError as exc:
+        log.warning("gitdgm gateway: upstream stream broke off (%s: %s)", type(exc).__name__, exc)
+    finally:
+        response.close()
