@@ -69,7 +69,7 @@ class Agent:
             end = self._loop()
         except Terminated:
             end = End("terminated", "SIGTERM received")
-        except Exception as error:  # noqa: BLE001 - a bug must still leave a complete log
+        except Exception as error:  # a bug must still leave a complete log
             end = End("crash", f"{type(error).__name__}: {error}")
             self.log.event("traceback", text=traceback.format_exc())
         self.log.event("end", reason=end.reason, detail=end.detail, turns=self.turns,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import openai
 
@@ -58,7 +59,7 @@ class Model:
     def complete(self, messages: list[dict], tools: list[dict], deadline: float) -> Reply:
         failures = empty = 0
         while True:
-            timeout = deadline - time.monotonic()
+            timeout, asked_wait = deadline - time.monotonic(), 0.0
             if timeout <= 0:
                 raise ModelError("no time left for a model request")
             try:
@@ -70,6 +71,7 @@ class Model:
                     raise ContextOverflow(detail) from None
                 if error.status_code not in (408, 409, 429) and error.status_code < 500:
                     raise ModelError(detail) from None
+                asked_wait = _retry_after(error.response)
             except openai.APIConnectionError as error:
                 detail = f"{type(error).__name__}: {error} ({error.__cause__ or 'no cause'})"
             except openai.APIError as error:  # e.g. a body that is not an OpenAI response
@@ -82,7 +84,7 @@ class Model:
                 empty += 1
                 continue
             failures += 1
-            delay = min(60.0, self.retry_delay * 2 ** (failures - 1))
+            delay = min(60.0, max(asked_wait, self.retry_delay * 2 ** (failures - 1)))
             if failures > self.retries or time.monotonic() + delay >= deadline:
                 raise ModelError(f"gave up after {failures} failed attempts; last error: {detail}")
             self._on_retry(attempt=failures, error=detail, delay=delay)
@@ -92,6 +94,14 @@ class Model:
 def _describe(error: openai.APIStatusError) -> str:
     body = error.body if error.body is not None else error.message
     return f"HTTP {error.status_code}: {json.dumps(body) if not isinstance(body, str) else body}"[:2000]
+
+
+def _retry_after(response: Any) -> float:
+    """The server's Retry-After in seconds (0 when absent or not a number of seconds)."""
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except (ValueError, AttributeError):
+        return 0.0
 
 
 def _reply(response: Any) -> Reply:

@@ -11,10 +11,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def _handler(model: FakeModel) -> type:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             model.headers.append({k.lower(): v for k, v in self.headers.items()})
             status, body = model.next_reply(request)
@@ -131,39 +132,51 @@ class Run:
 
 
 @pytest.fixture
-def run_agent(tmp_path: Path, fake_model: FakeModel, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
-    """Runs the agent in `repo` with the harness's variables: in a new `python3 -P -m dgm_agent` process, as
-    the harness does, or (faster: openai is imported once) by calling its `main()` in this process."""
+def agent_env(tmp_path: Path, fake_model: FakeModel) -> Callable[..., dict[str, str]]:
+    """The variables the harness gives the agent (see the agent protocol), with `overrides` applied."""
+
+    def variables(problem: str = "Fix the bug.", **overrides: str) -> dict[str, str]:
+        (tmp_path / "problem.md").write_text(problem)
+        return {"PYTHONPATH": str(TREE), "GITDGM_AGENT_DIR": str(TREE),
+                "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"), "GITDGM_OUTPUT_DIR": str(tmp_path / "out"),
+                "GITDGM_TIME_LIMIT": "60", "GITDGM_MODEL": "fake-model",
+                "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": fake_model.socket_path,
+                "OPENAI_API_KEY": "gdgm-run-test", "GITDGM_RETRY_DELAY": "0.05"} | overrides
+
+    return variables
+
+
+def read_run(out: Path, returncode: int, stderr: str = "") -> Run:
+    log = out / "log.jsonl"
+    events = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    transcript = (out / "transcript.md").read_text() if (out / "transcript.md").exists() else ""
+    return Run(returncode, stderr, events, transcript)
+
+
+@pytest.fixture
+def run_agent(agent_env: Callable[..., dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Runs the agent in `repo`: in a new `python3 -P -m dgm_agent` process, as the harness does, or (faster:
+    openai is imported once) by calling its `main()` in this process with the same variables."""
 
     def run(repo: Path, problem: str = "Fix the bug.", new_process: bool = False, **env: str) -> Run:
-        out = tmp_path / "out"
-        (tmp_path / "problem.md").write_text(problem)
-        variables = {"PYTHONPATH": str(TREE), "GITDGM_AGENT_DIR": str(TREE),
-                     "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"), "GITDGM_OUTPUT_DIR": str(out),
-                     "GITDGM_TIME_LIMIT": "60", "GITDGM_MODEL": "fake-model",
-                     "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": fake_model.socket_path,
-                     "OPENAI_API_KEY": "gdgm-run-test", "GITDGM_RETRY_DELAY": "0.05"} | env
+        variables = agent_env(problem, **env)
         for name in os.environ:
             if name.startswith(("GITDGM_", "OPENAI_")):
                 monkeypatch.delenv(name)
         if new_process:
             process = subprocess.run([sys.executable, "-P", "-m", "dgm_agent"], cwd=repo,
                                      env=dict(os.environ) | variables, capture_output=True, text=True, timeout=60)
-            returncode, stderr = process.returncode, process.stderr
-        else:
-            from dgm_agent.__main__ import main
+            return read_run(Path(variables["GITDGM_OUTPUT_DIR"]), process.returncode, process.stderr)
+        from dgm_agent.__main__ import main
 
-            for name, value in variables.items():
-                monkeypatch.setenv(name, value)
-            monkeypatch.chdir(repo)
-            handler = signal.getsignal(signal.SIGTERM)
-            try:
-                returncode, stderr = main(), ""
-            finally:
-                signal.signal(signal.SIGTERM, handler)
-        log = out / "log.jsonl"
-        events = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-        transcript = (out / "transcript.md").read_text() if (out / "transcript.md").exists() else ""
-        return Run(returncode, stderr, events, transcript)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(repo)
+        handler = signal.getsignal(signal.SIGTERM)
+        try:
+            returncode = main()
+        finally:
+            signal.signal(signal.SIGTERM, handler)
+        return read_run(Path(variables["GITDGM_OUTPUT_DIR"]), returncode)
 
     return run

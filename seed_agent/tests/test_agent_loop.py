@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -69,10 +72,26 @@ def test_turn_cap_ends_cleanly(run_agent, fake_model, repo: Path) -> None:
 def test_time_cap_kills_the_running_command_and_ends_cleanly(run_agent, fake_model, repo: Path) -> None:
     fake_model.default = fake_model.calls(("bash", {"command": "sleep 30"}))
     started = time.monotonic()
-    run = run_agent(repo, GITDGM_TIME_LIMIT="3")
+    run = run_agent(repo, GITDGM_TIME_LIMIT="2")
     assert time.monotonic() - started < 10
     assert run.returncode == 0 and run.end["reason"] == "time_limit"
     assert "timed out" in run.of("tool")[0]["result"]
+
+
+def test_sigterm_stops_the_command_and_ends_the_log(run_agent, fake_model, repo: Path) -> None:
+    fake_model.default = fake_model.calls(("bash", {"command": "echo $$ > shell.pid; sleep 30"}))
+
+    def terminate_when_the_command_runs() -> None:
+        deadline = time.monotonic() + 20
+        while not (repo / "shell.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)  # the agent's handler runs in the main thread
+
+    threading.Thread(target=terminate_when_the_command_runs, daemon=True).start()
+    run = run_agent(repo)
+    assert run.returncode == 0 and run.end["reason"] == "terminated"
+    shell = int((repo / "shell.pid").read_text())
+    assert not Path(f"/proc/{shell}").exists() or Path(f"/proc/{shell}/stat").read_text().split(") ")[1][0] == "Z"
 
 
 def test_unreachable_model_ends_with_a_clear_log(run_agent, repo: Path, short_dir: Path) -> None:
@@ -114,9 +133,10 @@ def test_context_budget_keeps_requests_small(run_agent, fake_model, repo: Path) 
 def test_the_run_token_is_never_written(run_agent, fake_model, repo: Path) -> None:
     fake_model.add(fake_model.calls(("bash", {"command": "echo key=${OPENAI_API_KEY:-absent}; env | wc -l"})))
     run = run_agent(repo, OPENAI_API_KEY="gdgm-run-s3cret")
+    assert run.end["reason"] == "done"
     assert fake_model.headers[0]["authorization"] == "Bearer gdgm-run-s3cret"
     assert fake_model.tool_messages(1)[0].startswith("key=absent")
-    out = Path(run.events[0]["cwd"]).parent / "out"
+    out = repo.parent / "out"
     for name in ("log.jsonl", "transcript.md"):
         assert "gdgm-run-s3cret" not in (out / name).read_text()
 

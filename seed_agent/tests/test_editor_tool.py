@@ -54,7 +54,7 @@ def test_insert_after_a_line_and_bounds(editor: Editor, tmp_path: Path) -> None:
     editor("insert", "code.py", insert_line=7, new_str="# end\n")
     assert (tmp_path / "code.py").read_text().splitlines()[0] == "import os"
     assert (tmp_path / "code.py").read_text().endswith("    return 1\n# end\n")
-    with pytest.raises(ToolError, match="insert_line 99 is outside .* which has 8 lines; use 0 .top. to 8"):
+    with pytest.raises(ToolError, match=r"insert_line 99 is outside .* which has 8 lines; use 0 .top. to 8"):
         editor("insert", "code.py", insert_line=99, new_str="x")
 
 
@@ -69,14 +69,14 @@ def test_create_then_undo_each_edit(editor: Editor, tmp_path: Path) -> None:
     assert (tmp_path / "code.py").read_text() == original
     editor("undo_edit", "new/dir/file.txt")
     assert not (tmp_path / "new/dir/file.txt").exists()
-    with pytest.raises(ToolError, match="no edit of .*code.py to undo"):
+    with pytest.raises(ToolError, match=r"no edit of .*code.py to undo"):
         editor("undo_edit", "code.py")
 
 
 def test_missing_files_and_arguments_are_named(editor: Editor, tmp_path: Path) -> None:
-    with pytest.raises(ToolError, match="nope.py does not exist"):
+    with pytest.raises(ToolError, match=r"nope.py does not exist"):
         editor("view", "nope.py")
-    with pytest.raises(ToolError, match="nope.py does not exist"):
+    with pytest.raises(ToolError, match=r"nope.py does not exist"):
         editor("str_replace", str(tmp_path / "nope.py"), old_str="a", new_str="b")
     with pytest.raises(ToolError, match="needs the argument 'old_str'"):
         editor("str_replace", "code.py", new_str="b")

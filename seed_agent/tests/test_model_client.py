@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("openai", reason="the agent's model client needs the openai package")
 
-from dgm_agent.model import ContextOverflow, Model, ModelError  # noqa: E402
+from dgm_agent.model import ContextOverflow, Model, ModelError
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -39,7 +39,7 @@ def test_transient_errors_are_retried(fake_model) -> None:
 def test_budget_refusal_is_not_retried(fake_model) -> None:
     fake_model.add((402, {"error": {"message": "budget exhausted"}}))
     model, retries = _model(fake_model)
-    with pytest.raises(ModelError, match="HTTP 402.*budget exhausted"):
+    with pytest.raises(ModelError, match=r"HTTP 402.*budget exhausted"):
         model.complete(MESSAGES, [], _deadline())
     assert len(fake_model.requests) == 1 and not retries
 

@@ -8,6 +8,7 @@ group (the shell and everything it started) is killed and a new shell starts in 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shlex
@@ -17,9 +18,9 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 SCHEMA = {
     "type": "function",
@@ -78,10 +79,8 @@ class BashSession:
     def _kill(self) -> None:
         if self._proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self._proc.wait()
         for stream in (self._proc.stdin, self._proc.stdout):
             stream.close()

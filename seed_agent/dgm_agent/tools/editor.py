@@ -60,7 +60,8 @@ class Editor:
         if command == "str_replace":
             return self._replace(target, _need(old_str, "old_str", "str_replace"), new_str or "")
         if command == "insert":
-            return self._insert(target, _need(insert_line, "insert_line", "insert"), _need(new_str, "new_str", "insert"))
+            line = _need(insert_line, "insert_line", "insert")
+            return self._insert(target, line, _need(new_str, "new_str", "insert"))
         if command == "undo_edit":
             return self._undo(target)
         raise ToolError(f"unknown editor command {command!r}; use view, create, str_replace, insert or undo_edit")

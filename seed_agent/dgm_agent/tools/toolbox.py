@@ -24,9 +24,8 @@ class ToolResult:
 
 
 class Toolbox:
-    schemas = [bash.SCHEMA, editor.SCHEMA]
-
     def __init__(self, root: Path, bash_timeout: float = 120.0) -> None:
+        self.schemas = [bash.SCHEMA, editor.SCHEMA]
         env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"} | _SHELL_ENV
         self.bash = bash.BashSession(root, timeout=bash_timeout, env=env)
         self.editor = editor.Editor(root)
