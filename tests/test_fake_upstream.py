@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from gitdgm.errors import ConfigError
+from gitdgm.gateway import fake as fake_module
 from gitdgm.gateway.fake import FakeUpstream, serve_script
 
 SCRIPT = {
@@ -35,8 +38,14 @@ SCRIPT = {
 }
 
 
+@functools.cache
+def http() -> httpx.Client:
+    """One client for all requests (a new one per request costs ~50 ms of TLS setup, even for http://)."""
+    return httpx.Client(timeout=10)
+
+
 def chat(url: str, messages: list[dict[str, Any]], **extra: Any) -> httpx.Response:
-    return httpx.post(f"{url}/chat/completions", json={"model": "m", "messages": messages} | extra, timeout=10)
+    return http().post(f"{url}/chat/completions", json={"model": "m", "messages": messages} | extra)
 
 
 def user(text: str, system: str = "You are variant A.") -> list[dict[str, Any]]:
@@ -70,12 +79,16 @@ def test_turns_follow_the_number_of_assistant_messages() -> None:
 
 def test_scenarios_match_in_order_and_default_answers_the_rest() -> None:
     with serve_script(SCRIPT) as url:
+
         def answer(messages: list[dict[str, Any]]) -> str:
             return chat(url, messages).json()["choices"][0]["message"]["content"]
 
         assert answer(user("fix add() please", system="I am variant B")) == "B answers"
         assert answer(user("fix add() please")) == "Let me look."
-        assert answer(user("hello") + [{"role": "tool", "tool_call_id": "c", "content": "Traceback (most recent"}]) == "I saw the traceback"
+        assert (
+            answer(user("hello") + [{"role": "tool", "tool_call_id": "c", "content": "Traceback (most recent"}])
+            == "I saw the traceback"
+        )
         assert answer(user("hello")) == "no idea"
 
 
@@ -98,7 +111,10 @@ def test_error_turns_are_counted_safely_under_concurrency() -> None:
     script = {"schema": 1, "scenario": [{"name": "flaky", "turns": [{"content": "ok", "status": 503, "times": 3}]}]}
     with FakeUpstream(script) as fake:
         statuses: list[int] = []
-        threads = [threading.Thread(target=lambda: statuses.append(chat(fake.base_url, user("hi")).status_code)) for _ in range(12)]
+        threads = [
+            threading.Thread(target=lambda: statuses.append(chat(fake.base_url, user("hi")).status_code))
+            for _ in range(12)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -145,9 +161,9 @@ def test_streamed_replies_are_server_sent_events() -> None:
 
 def test_models_and_unsupported_requests() -> None:
     with serve_script(SCRIPT) as url:
-        assert httpx.get(f"{url}/models").json()["data"][0]["id"] == "scripted"
-        assert httpx.post(f"{url}/chat/completions", content=b"not json").status_code == 400
-        assert httpx.post(f"{url}/embeddings", json={}).status_code == 404
+        assert http().get(f"{url}/models").json()["data"][0]["id"] == "scripted"
+        assert http().post(f"{url}/chat/completions", content=b"not json").status_code == 400
+        assert http().post(f"{url}/embeddings", json={}).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -156,21 +172,56 @@ def test_models_and_unsupported_requests() -> None:
         ({"scenario": []}, "<script>: schema: must be 1"),
         ({"schema": 1, "scenarios": []}, "<script>: scenarios: unknown top-level key"),
         ({"schema": 1, "scenario": [{"turns": []}]}, "<script>: scenario 0: field 'name' must be a string"),
-        ({"schema": 1, "scenario": [{"name": "s", "match": {"user": "("}}]}, "<script>: scenario 's': match.user is not a valid regex"),
-        ({"schema": 1, "scenario": [{"name": "s", "match": {"assistant": "x"}}]}, "'match' must be a table with keys user, system, any"),
-        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"status": 200}]}]}, "scenario 's' turn 0: field 'status' must be an HTTP error status"),
-        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"content": "x", "times": 2}]}]}, "'times' must be a positive integer, given with 'status'"),
-        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"contents": "x"}]}]}, "scenario 's' turn 0: unknown field(s) ['contents']"),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "match": {"user": "("}}]},
+            "<script>: scenario 's': match.user is not a valid regex",
+        ),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "match": {"assistant": "x"}}]},
+            "'match' must be a table with keys user, system, any",
+        ),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "turns": [{"status": 200}]}]},
+            "scenario 's' turn 0: field 'status' must be an HTTP error status",
+        ),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "turns": [{"content": "x", "times": 2}]}]},
+            "'times' must be a positive integer, given with 'status'",
+        ),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "turns": [{"contents": "x"}]}]},
+            "scenario 's' turn 0: unknown field(s) ['contents']",
+        ),
         ({"schema": 1, "scenario": [{"name": "s", "turns": [{}]}]}, "needs 'content', 'tool_calls' or 'status'"),
-        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"tool_calls": [{"arguments": {}}]}]}]}, "turn 0 tool_calls[0]: must be a table with a string 'name'"),
-        ({"schema": 1, "scenario": [{"name": "s", "turns": [{"content": "x", "usage": {"prompt_tokens": 1}}]}]}, "'usage' must be {prompt_tokens = N, completion_tokens = N}"),
-        ({"schema": 1, "default": {"delay": -1, "content": "x"}}, "<script>: default: field 'delay' must be a number of seconds >= 0"),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "turns": [{"tool_calls": [{"arguments": {}}]}]}]},
+            "turn 0 tool_calls[0]: must be a table with a string 'name'",
+        ),
+        (
+            {"schema": 1, "scenario": [{"name": "s", "turns": [{"content": "x", "usage": {"prompt_tokens": 1}}]}]},
+            "'usage' must be {prompt_tokens = N, completion_tokens = N}",
+        ),
+        (
+            {"schema": 1, "default": {"delay": -1, "content": "x"}},
+            "<script>: default: field 'delay' must be a number of seconds >= 0",
+        ),
     ],
 )
 def test_invalid_scripts_are_config_errors(script: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as error:
         FakeUpstream(script)
     assert message in str(error.value)
+
+
+def test_the_documented_example_is_a_working_script(tmp_path: Path) -> None:
+    example = textwrap.dedent(fake_module.__doc__.split("::\n")[1].split("\nScenarios are tried")[0])
+    (tmp_path / "example.toml").write_text(example)
+    with serve_script(tmp_path / "example.toml") as url:
+        messages = user("please fix add", system="You are a coding agent.")
+        first = chat(url, messages).json()["choices"][0]["message"]
+        second = chat(url, messages + [first]).json()["choices"][0]["message"]
+        assert first["content"] == "Let me look." and second["tool_calls"][0]["function"]["name"] == "editor"
+        assert chat(url, user("anything else")).json()["choices"][0]["message"]["content"] == "I cannot help with that."
 
 
 def test_script_files_are_read_and_bad_files_named(tmp_path: Path) -> None:
@@ -189,7 +240,9 @@ def test_script_files_are_read_and_bad_files_named(tmp_path: Path) -> None:
 def test_standalone_command(tmp_path: Path) -> None:
     script = tmp_path / "s.toml"
     script.write_text('schema = 1\n[default]\ncontent = "standalone"\n')
-    proc = subprocess.Popen([sys.executable, "-m", "gitdgm.gateway.fake", str(script)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitdgm.gateway.fake", str(script)], stdout=subprocess.PIPE, text=True
+    )
     try:
         line = proc.stdout.readline()
         url = line.split(" at ")[1].split()[0]
@@ -197,6 +250,13 @@ def test_standalone_command(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    bad = subprocess.run([sys.executable, "-m", "gitdgm.gateway.fake", str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(
+        [sys.executable, "-m", "gitdgm.gateway.fake", str(tmp_path / "nope.toml")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines() == [f"error: {tmp_path / 'nope.toml'}: cannot read the script (No such file or directory)"]
+    assert bad.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'nope.toml'}: cannot read the script (No such file or directory)"
+    ]

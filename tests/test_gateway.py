@@ -36,7 +36,10 @@ SESSION = {
 
 def converse(client: openai.OpenAI, prompt: str, turns: int, model: str = "test-model") -> list[Any]:
     """Play an agent: send the conversation, append the reply and a tool result per call, repeat."""
-    messages: list[dict[str, Any]] = [{"role": "system", "content": "You are a test."}, {"role": "user", "content": prompt}]
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "You are a test."},
+        {"role": "user", "content": prompt},
+    ]
     replies = []
     for _ in range(turns):
         reply = client.chat.completions.create(model=model, messages=messages)
@@ -129,7 +132,9 @@ def test_budget_stops_further_calls_with_402(scripted_upstream, gateway, openai_
 
 
 def test_upstream_500_twice_then_200_is_retried(scripted_upstream, gateway, openai_client) -> None:
-    url = scripted_upstream({"schema": 1, "scenario": [{"name": "flaky", "turns": [{"content": "ok", "status": 500, "times": 2}]}]})
+    url = scripted_upstream(
+        {"schema": 1, "scenario": [{"name": "flaky", "turns": [{"content": "ok", "status": 500, "times": 2}]}]}
+    )
     gw = gateway(url)
     token = gw.open_run(agent="a", task="t")
     reply = openai_client(gw, token).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
@@ -150,7 +155,10 @@ def test_persistent_500_is_relayed_once_retries_are_spent(scripted_upstream, gat
 
 
 def test_retry_after_is_honoured_within_the_cap(scripted_upstream, gateway, openai_client) -> None:
-    turns = [{"content": "ok", "status": 429, "times": 1, "retry_after": 0.3}, {"content": "ok", "status": 429, "times": 1, "retry_after": 60}]
+    turns = [
+        {"content": "ok", "status": 429, "times": 1, "retry_after": 0.3},
+        {"content": "ok", "status": 429, "times": 1, "retry_after": 60},
+    ]
     url = scripted_upstream({"schema": 1, "scenario": [{"name": "limited", "turns": turns}]})
     gw = gateway(url, retry=RetryPolicy(attempts=3, backoff=0.01, max_wait=0.5))
     client = openai_client(gw, gw.open_run(agent="a", task="t"))
@@ -158,7 +166,9 @@ def test_retry_after_is_honoured_within_the_cap(scripted_upstream, gateway, open
     client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     assert 0.3 <= time.monotonic() - started < 2
     started = time.monotonic()
-    client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}])
+    client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}]
+    )
     assert 0.5 <= time.monotonic() - started < 2  # 60 s asked, 0.5 s cap
 
 
@@ -181,7 +191,9 @@ def test_unknown_and_closed_tokens_get_401(scripted_upstream, gateway, openai_cl
     url = scripted_upstream(SESSION)
     gw = gateway(url)
     with pytest.raises(openai.AuthenticationError, match="unknown or closed run token"):
-        openai_client(gw, "gdgm-run-forged").chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        openai_client(gw, "gdgm-run-forged").chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
     token = gw.open_run(agent="a", task="t")
     client = openai_client(gw, token)
     assert [m.id for m in client.models.list()] == ["scripted"]
@@ -197,7 +209,10 @@ def test_paths_without_v1_streams_and_bad_bodies(scripted_upstream, gateway) -> 
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(transport=httpx.HTTPTransport(uds=str(gw.socket_path)), base_url="http://gw") as http:
         body = {"model": "m", "messages": [{"role": "user", "content": "fix the bug"}]}
-        assert http.post("/chat/completions", json=body, headers=headers).json()["choices"][0]["message"]["content"] == "Let me look."
+        assert (
+            http.post("/chat/completions", json=body, headers=headers).json()["choices"][0]["message"]["content"]
+            == "Let me look."
+        )
         assert http.get("/models", headers=headers).status_code == 200
         assert http.post("/v1/chat/completions", content=b"{nope", headers=headers).status_code == 400
         assert http.post("/v1/embeddings", json={}, headers=headers).status_code == 404
@@ -217,7 +232,9 @@ def test_streams_pass_through_and_are_counted(scripted_upstream, gateway, openai
 
     deltas = [c.choices[0].delta for c in chunks if c.choices]
     assert "".join(d.content or "" for d in deltas) == "Let me look."
-    assert "".join(t.function.arguments or "" for d in deltas for t in d.tool_calls or []) == '{"command": "cat calc.py"}'
+    assert (
+        "".join(t.function.arguments or "" for d in deltas for t in d.tool_calls or []) == '{"command": "cat calc.py"}'
+    )
     usage_chunks = [c.usage for c in chunks if c.usage]
     assert usage_chunks == ([plain.usage] if include_usage else [])  # the agent sees what it asked for
     assert gw.close_run(token) == Usage(2, 2 * plain.usage.prompt_tokens, 2 * plain.usage.completion_tokens, 0.0, 0)
@@ -225,19 +242,32 @@ def test_streams_pass_through_and_are_counted(scripted_upstream, gateway, openai
     streamed = json.loads(gw.transcript_path(token).read_text().splitlines()[0])
     assert streamed["response"]["streamed"] is True
     assert streamed["response"]["choices"][0]["message"] == plain.choices[0].message.model_dump(exclude_none=True) | {
-        "tool_calls": [{"id": "call_0_0", "type": "function", "function": {"name": "bash", "arguments": '{"command": "cat calc.py"}'}}]
+        "tool_calls": [
+            {
+                "id": "call_0_0",
+                "type": "function",
+                "function": {"name": "bash", "arguments": '{"command": "cat calc.py"}'},
+            }
+        ]
     }
 
 
 def test_agent_hanging_up_is_quiet_and_counted(scripted_upstream, gateway, openai_client, capfd) -> None:
-    slow = {"schema": 1, "scenario": [{"name": "slow", "turns": [{"content": "late", "delay": 0.5}, {"content": "ok"}]}]}
+    slow = {
+        "schema": 1,
+        "scenario": [{"name": "slow", "turns": [{"content": "late", "delay": 0.5}, {"content": "ok"}]}],
+    }
     gw = gateway(scripted_upstream(slow))
     token = gw.open_run(agent="a", task="t")
     client = openai_client(gw, token)
     with pytest.raises(openai.APITimeoutError):
-        client.with_options(timeout=0.1, max_retries=0).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        client.with_options(timeout=0.1, max_retries=0).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
     time.sleep(0.6)  # the gateway finishes the call and finds the agent gone
-    reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "late"}])
+    reply = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "late"}]
+    )
     assert reply.choices[0].message.content == "ok"
     assert gw.close_run(token).requests == 2  # the abandoned answer was still paid for
     assert "Traceback" not in capfd.readouterr().err
@@ -258,7 +288,11 @@ def test_key_never_reaches_transcripts_or_logs(scripted_upstream, gateway, opena
 
 def test_concurrent_runs_are_attributed_to_their_run(scripted_upstream, gateway, openai_client) -> None:
     scenarios = [
-        {"name": f"r{i}", "match": {"user": f"run {i}$"}, "turns": [{"content": f"reply {i}", "usage": {"prompt_tokens": 10 * i, "completion_tokens": i}}] * 9}
+        {
+            "name": f"r{i}",
+            "match": {"user": f"run {i}$"},
+            "turns": [{"content": f"reply {i}", "usage": {"prompt_tokens": 10 * i, "completion_tokens": i}}] * 9,
+        }
         for i in range(1, 7)
     ]
     gw = gateway(scripted_upstream({"schema": 1, "scenario": scenarios}))

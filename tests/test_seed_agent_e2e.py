@@ -46,7 +46,10 @@ def editor(**arguments: Any) -> dict[str, Any]:
 
 
 def script(*turns: dict[str, Any]) -> dict[str, Any]:
-    return {"schema": 1, "scenario": [{"name": "calc", "match": {"user": r"add\(\) in calc\.py"}, "turns": list(turns)}]}
+    return {
+        "schema": 1,
+        "scenario": [{"name": "calc", "match": {"user": r"add\(\) in calc\.py"}, "turns": list(turns)}],
+    }
 
 
 @dataclass
@@ -83,22 +86,30 @@ def run_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             subprocess.run(command, cwd=repo, check=True)
         (tmp_path / "problem.md").write_text(PROBLEM)
         out_dir = tmp_path / "out"
-        env = os.environ | {
-            "PYTHONPATH": str(AGENT_DIR),
-            "GITDGM_AGENT_DIR": str(AGENT_DIR),
-            "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"),
-            "GITDGM_OUTPUT_DIR": str(out_dir),
-            "GITDGM_TIME_LIMIT": str(time_limit),
-            "GITDGM_MODEL": "scripted-model",
-            "OPENAI_BASE_URL": "http://gateway/v1",
-            "GITDGM_GATEWAY_SOCKET": str(gw.socket_path),
-            "OPENAI_API_KEY": token,
-            "GITDGM_MODEL_RETRIES": "1",
-            "GITDGM_RETRY_DELAY": "0.05",
-        } | extra
+        env = (
+            os.environ
+            | {
+                "PYTHONPATH": str(AGENT_DIR),
+                "GITDGM_AGENT_DIR": str(AGENT_DIR),
+                "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"),
+                "GITDGM_OUTPUT_DIR": str(out_dir),
+                "GITDGM_TIME_LIMIT": str(time_limit),
+                "GITDGM_MODEL": "scripted-model",
+                "OPENAI_BASE_URL": "http://gateway/v1",
+                "GITDGM_GATEWAY_SOCKET": str(gw.socket_path),
+                "OPENAI_API_KEY": token,
+                "GITDGM_MODEL_RETRIES": "1",
+                "GITDGM_RETRY_DELAY": "0.05",
+            }
+            | extra
+        )
         started = time.monotonic()
         proc = subprocess.run(
-            [sys.executable, "-P", "-m", "dgm_agent"], cwd=repo, env=env, capture_output=True, text=True,
+            [sys.executable, "-P", "-m", "dgm_agent"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=time_limit + 30,
         )
         return Run(proc.returncode, proc.stdout + proc.stderr, out_dir, repo, time.monotonic() - started)
@@ -111,12 +122,19 @@ def tool_results(request: dict[str, Any]) -> list[str]:
 
 
 def test_agent_fixes_the_bug_through_the_gateway(scripted_upstream, gateway, run_agent) -> None:
-    url = scripted_upstream(script(
-        {"content": "Let me look.", **bash("cat calc.py")},
-        editor(command="str_replace", path="calc.py", old_str="def add(a, b):\n    return a - b", new_str="def add(a, b):\n    return a + b"),
-        bash("python3 -c 'import calc; print(calc.add(2, 3))'"),
-        {"content": "Fixed: add() now returns a + b."},
-    ))
+    url = scripted_upstream(
+        script(
+            {"content": "Let me look.", **bash("cat calc.py")},
+            editor(
+                command="str_replace",
+                path="calc.py",
+                old_str="def add(a, b):\n    return a - b",
+                new_str="def add(a, b):\n    return a + b",
+            ),
+            bash("python3 -c 'import calc; print(calc.add(2, 3))'"),
+            {"content": "Fixed: add() now returns a + b."},
+        )
+    )
     gw = gateway(url)
     token = gw.open_run(agent="seed", task="calc")
     run = run_agent(gw, token)
@@ -131,18 +149,22 @@ def test_agent_fixes_the_bug_through_the_gateway(scripted_upstream, gateway, run
     assert usage.requests == 4 and usage.errors == 0
     assert usage.prompt_tokens == run.end["usage"]["prompt_tokens"]  # the agent and the gateway agree
     assert usage.completion_tokens == run.end["usage"]["completion_tokens"]
-    assert seen[0]["body"]["model"] == "scripted-model" and [t["function"]["name"] for t in seen[0]["body"]["tools"]] == ["bash", "editor"]
+    assert seen[0]["body"]["model"] == "scripted-model" and [
+        t["function"]["name"] for t in seen[0]["body"]["tools"]
+    ] == ["bash", "editor"]
 
 
 def test_tool_errors_go_back_to_the_model_and_the_run_goes_on(scripted_upstream, gateway, run_agent) -> None:
-    url = scripted_upstream(script(
-        editor(command="str_replace", path="calc.py", old_str="return a - b", new_str="return a + b"),
-        editor(command="view", path="missing.py"),
-        bash("sleep 10"),
-        bash("python3 -c \"print('x' * 300000)\""),
-        {"tool_calls": [{"name": "editor", "arguments_raw": "{not json"}]},
-        {"content": "I give up."},
-    ))
+    url = scripted_upstream(
+        script(
+            editor(command="str_replace", path="calc.py", old_str="return a - b", new_str="return a + b"),
+            editor(command="view", path="missing.py"),
+            bash("sleep 10"),
+            bash("python3 -c \"print('x' * 300000)\""),
+            {"tool_calls": [{"name": "editor", "arguments_raw": "{not json"}]},
+            {"content": "I give up."},
+        )
+    )
     gw = gateway(url)
     run = run_agent(gw, gw.open_run(agent="seed", task="calc"), GITDGM_BASH_TIMEOUT="1")
 
@@ -189,7 +211,9 @@ def test_upstream_down_ends_the_run_with_a_log(gateway, run_agent) -> None:
 
 
 def test_api_key_never_reaches_the_agent(scripted_upstream, gateway, run_agent, tmp_path) -> None:
-    url = scripted_upstream(script(bash("env"), bash("echo $OPENAI_API_KEY; cat /proc/$PPID/environ | tr '\\0' '\\n'"), {"content": "ok"}))
+    url = scripted_upstream(
+        script(bash("env"), bash("echo $OPENAI_API_KEY; cat /proc/$PPID/environ | tr '\\0' '\\n'"), {"content": "ok"})
+    )
     gw = gateway(url)
     token = gw.open_run(agent="seed", task="calc")
     run = run_agent(gw, token)

@@ -18,7 +18,10 @@ from gitdgm.gateway import Gateway
 from gitdgm.gateway.fake import FakeUpstream
 
 SCRIPT = {"schema": 1, "default": {"content": "ok", "tool_calls": [{"name": "bash", "arguments": {"command": "ls"}}]}}
-BODY = {"model": "bench", "messages": [{"role": "system", "content": "x" * 2000}, {"role": "user", "content": "y" * 2000}]}
+BODY = {
+    "model": "bench",
+    "messages": [{"role": "system", "content": "x" * 2000}, {"role": "user", "content": "y" * 2000}],
+}
 
 
 def timed(client: httpx.Client, url: str) -> float:
@@ -34,7 +37,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     calls = parser.parse_args().calls
     with tempfile.TemporaryDirectory(prefix="gdgm-") as tmp, FakeUpstream(SCRIPT) as fake:
-        with Gateway(fake.base_url, "sk-bench", Path(tmp) / "gw.sock", prices={"bench": (0.0, 0.0)}, transcripts_dir=Path(tmp) / "t") as gw:
+        with Gateway(
+            fake.base_url,
+            "sk-bench",
+            Path(tmp) / "gw.sock",
+            prices={"bench": (0.0, 0.0)},
+            transcripts_dir=Path(tmp) / "t",
+        ) as gw:
             token = gw.open_run(agent="bench", task="latency")
             direct = httpx.Client(base_url=fake.base_url + "/")
             relayed = httpx.Client(
@@ -48,12 +57,14 @@ def main() -> None:
             usage = gw.close_run(token)
     direct_ms = [d * 1000 for d, _ in samples]
     relayed_ms = [r * 1000 for _, r in samples]
-    added = [r - d for d, r in zip(direct_ms, relayed_ms)]
+    added = [r - d for d, r in zip(direct_ms, relayed_ms, strict=True)]
     print(f"calls: {calls} each way (gateway counted {usage.requests - 20} measured requests, transcripts on)")
     print(f"direct to upstream : median {statistics.median(direct_ms):.2f} ms")
     print(f"through the gateway: median {statistics.median(relayed_ms):.2f} ms")
-    print(f"added latency      : median {statistics.median(added):.2f} ms, "
-          f"p90 {statistics.quantiles(added, n=10)[-1]:.2f} ms (target < 5 ms)")
+    print(
+        f"added latency      : median {statistics.median(added):.2f} ms, "
+        f"p90 {statistics.quantiles(added, n=10)[-1]:.2f} ms (target < 5 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+        return Usage(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,11 @@ class Ledger:
     def record(self, run_id: str, models: Sequence[str], usage: Mapping[str, object] | None) -> None:
         """Add one answered completion with the upstream's ``usage`` object."""
         if not usage:
-            self._warn_once(f"usage:{models[0] if models else '?'}", "gitdgm gateway: the upstream's reply for model %r has no usage; its tokens are not counted", models[0] if models else "?")
+            self._warn_once(
+                f"usage:{models[0] if models else '?'}",
+                "gitdgm gateway: the upstream's reply for model %r has no usage; its tokens are not counted",
+                models[0] if models else "?",
+            )
             usage = {}
         prompt = _int(usage.get("prompt_tokens"))
         completion = _int(usage.get("completion_tokens"))

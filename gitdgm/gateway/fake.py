@@ -9,15 +9,18 @@ Script format (TOML)::
 
     [[scenario]]
     name = "fix-add"
-    # every regex given must match (re.search); all are optional
-    match = { user = "in the first user message", system = "in the system message", any = "in any message" }
+    # regexes (re.search), all optional, all must match: user = in the first user message,
+    # system = in the system message, any = in any message
+    match = { user = "fix add", system = "coding agent" }
 
     [[scenario.turns]]            # turn i answers a request whose messages hold i assistant messages
     content = "Let me look."
     tool_calls = [{ name = "bash", arguments = { command = "cat calc.py" } }]
 
     [[scenario.turns]]
-    tool_calls = [{ name = "editor", arguments = { command = "str_replace", path = "calc.py", old_str = "a - b", new_str = "a + b" } }]
+    [[scenario.turns.tool_calls]]  # a tool call can also be written as a table
+    name = "editor"
+    arguments = { command = "str_replace", path = "calc.py", old_str = "a - b", new_str = "a + b" }
 
     [[scenario.turns]]
     content = "Fixed."
@@ -85,7 +88,9 @@ class FakeUpstream:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def start(self) -> FakeUpstream:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="gitdgm-fake-fm", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="gitdgm-fake-fm", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -115,16 +120,29 @@ class FakeUpstream:
         with self._lock:
             self.requests_seen.append({"path": path, "authorization": authorization, "body": request})
         if route == "/models":
-            return 200, {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "gitdgm"}]}, {}
+            return (
+                200,
+                {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "gitdgm"}]},
+                {},
+            )
         if route != "/chat/completions":
             return 404, error_object(f"scripted upstream: no endpoint {path}", "invalid_request_error"), {}
         if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
-            return 400, error_object("scripted upstream: body must be JSON with 'messages'", "invalid_request_error"), {}
+            return (
+                400,
+                error_object("scripted upstream: body must be JSON with 'messages'", "invalid_request_error"),
+                {},
+            )
         messages = request["messages"]
         scenario = self.script.choose(messages)
         if scenario is None:
-            first_user = next((m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"), "")
-            message = f"scripted upstream: no scenario of {self.script.source} matches (first user message: {str(first_user)[:120]!r})"
+            first_user = next(
+                (m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"), ""
+            )
+            message = (
+                f"scripted upstream: no scenario of {self.script.source} matches"
+                f" (first user message: {str(first_user)[:120]!r})"
+            )
             return 400, error_object(message, "invalid_request_error", "no_scenario"), {}
         index = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
         turn = scenario.turn(index)

@@ -97,9 +97,7 @@ def reply_body(turn: Turn, request: Mapping[str, Any], turn_index: int) -> dict[
         "object": "chat.completion",
         "created": 0,
         "model": str(request.get("model") or "scripted"),
-        "choices": [
-            {"index": 0, "message": message, "finish_reason": "tool_calls" if turn.tool_calls else "stop"}
-        ],
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if turn.tool_calls else "stop"}],
         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
     }
 
@@ -113,8 +111,16 @@ def stream_body(body: Mapping[str, Any], include_usage: bool) -> bytes:
     if message["content"]:
         deltas += [{"content": message["content"][:half]}, {"content": message["content"][half:]}]
     for i, call in enumerate(message.get("tool_calls", [])):
-        head = {"index": i, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
-        deltas += [{"tool_calls": [head]}, {"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]}]
+        head = {
+            "index": i,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }
+        deltas += [
+            {"tool_calls": [head]},
+            {"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]},
+        ]
     events = [base | {"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
     events.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
     if include_usage:
@@ -179,7 +185,9 @@ def _scenario(raw: Any, where: str, fail: Any) -> Scenario:
     turns = raw.get("turns", [])
     if not isinstance(turns, list):
         raise fail(where, "field 'turns' must be an array of tables ([[scenario.turns]])")
-    return Scenario(raw["name"], tuple(patterns), tuple(_turn(t, f"{where} turn {n}", fail) for n, t in enumerate(turns)))
+    return Scenario(
+        raw["name"], tuple(patterns), tuple(_turn(t, f"{where} turn {n}", fail) for n, t in enumerate(turns))
+    )
 
 
 def _turn(raw: Any, where: str, fail: Any) -> Turn:
@@ -202,7 +210,10 @@ def _turn(raw: Any, where: str, fail: Any) -> Turn:
             raise fail(where, f"field '{key}' must be a number of seconds >= 0")
     usage = raw.get("usage")
     if usage is not None:
-        if not (isinstance(usage, dict) and all(isinstance(usage.get(k), int) for k in ("prompt_tokens", "completion_tokens"))):
+        if not (
+            isinstance(usage, dict)
+            and all(isinstance(usage.get(k), int) for k in ("prompt_tokens", "completion_tokens"))
+        ):
             raise fail(where, "field 'usage' must be {prompt_tokens = N, completion_tokens = N}")
         usage = (usage["prompt_tokens"], usage["completion_tokens"])
     calls = raw.get("tool_calls", [])

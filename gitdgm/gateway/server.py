@@ -59,7 +59,7 @@ class Gateway:
         prices: Prices | None = None,
         budget: Budget | None = None,
         transcripts_dir: str | os.PathLike[str] | None = None,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy | None = None,
         upstream_timeout: float = 600.0,
     ) -> None:
         if not upstream_base_url.startswith(("http://", "https://")):
@@ -67,10 +67,11 @@ class Gateway:
         self.socket_path = Path(socket_path)
         if len(os.fsencode(self.socket_path)) > _MAX_SOCKET_PATH:
             raise ConfigError(
-                f"gateway socket path is longer than {_MAX_SOCKET_PATH} bytes: {self.socket_path}; use a shorter directory"
+                f"gateway socket path is longer than {_MAX_SOCKET_PATH} bytes: {self.socket_path};"
+                " use a shorter directory"
             )
         self.transcripts_dir = Path(transcripts_dir) if transcripts_dir is not None else None
-        self._upstream = Upstream(upstream_base_url, api_key, retry, upstream_timeout)
+        self._upstream = Upstream(upstream_base_url, api_key, retry or RetryPolicy(), upstream_timeout)
         self._ledger = Ledger(prices, budget)
         self._runs: dict[str, _Run] = {}
         self._transcripts: dict[str, Path] = {}
@@ -86,7 +87,9 @@ class Gateway:
         self._server.gateway = self
         # Containers may run agents under another uid; the run token, not the file mode, guards access.
         os.chmod(self.socket_path, 0o666)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="gitdgm-gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="gitdgm-gateway", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -195,7 +198,9 @@ class Gateway:
         self._settle(token, run, request, reply.status, _json_or_text(reply.body), started)
         return reply
 
-    def _settle(self, token: str, run: _Run, request: dict[str, Any], status: int, response: Any, started: float) -> None:
+    def _settle(
+        self, token: str, run: _Run, request: dict[str, Any], status: int, response: Any, started: float
+    ) -> None:
         """Count one finished call and add it to the run's transcript."""
         if status == 200 and isinstance(response, dict):
             models = [str(m) for m in (request.get("model"), response.get("model")) if m]
@@ -206,7 +211,13 @@ class Gateway:
             run.transcript.write(request, status, response, time.monotonic() - started)
 
     def _settle_after(
-        self, token: str, run: _Run, request: dict[str, Any], tally: StreamTally, chunks: Iterator[bytes], started: float
+        self,
+        token: str,
+        run: _Run,
+        request: dict[str, Any],
+        tally: StreamTally,
+        chunks: Iterator[bytes],
+        started: float,
     ) -> Iterator[bytes]:
         """Pass a stream on, then settle it, also when the agent hangs up half-way."""
         try:
@@ -267,7 +278,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.gateway.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
         except Exception as exc:  # a bug here must still answer, or the client would retry blindly
             log.exception("gitdgm gateway: internal error")
-            reply = Reply(500, error_body(f"gitdgm gateway: internal error ({type(exc).__name__}: {exc})", "server_error"))
+            reply = Reply(
+                500, error_body(f"gitdgm gateway: internal error ({type(exc).__name__}: {exc})", "server_error")
+            )
         self._send(reply)
 
     do_GET = do_POST = _serve

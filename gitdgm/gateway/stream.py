@@ -64,7 +64,13 @@ class StreamTally:
                 for _, c in sorted(self._calls.items())
             ]
         choice = {"index": 0, "message": message, "finish_reason": self._finish_reason}
-        return {"object": "chat.completion", "streamed": True, "model": self.model, "choices": [choice], "usage": self.usage}
+        return {
+            "object": "chat.completion",
+            "streamed": True,
+            "model": self.model,
+            "choices": [choice],
+            "usage": self.usage,
+        }
 
 
 def relay(lines: Iterator[bytes], tally: StreamTally) -> Iterator[bytes]:

@@ -90,7 +90,9 @@ class Upstream:
         for attempt in range(self._retry.attempts):
             last = attempt + 1 == self._retry.attempts
             try:
-                response = self._client.send(self._client.build_request(method, path, content=body, headers=headers), stream=stream)
+                response = self._client.send(
+                    self._client.build_request(method, path, content=body, headers=headers), stream=stream
+                )
                 if stream and response.status_code == 200:
                     return Reply(200, b"", response.headers.get("content-type", ""), _lines(response))
                 response.read()
