@@ -145,15 +145,16 @@ class DockerSandbox:
         try:
             container.start()
         except APIError as error:  # the entry is not in the image, or cannot be executed
+            stream.close()
             return RunResult(127, False, f"{argv[0]}: {error.explanation}\n", False, time.monotonic() - start)
-        timed_out = False
         try:
-            code = container.wait(timeout=max(deadline - time.monotonic(), 0.01))["StatusCode"]
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            if time.monotonic() < deadline:
-                raise
-            timed_out, code = True, 137
+            code, timed_out = _wait(container, deadline), False
+        except TimeoutError:
+            code, timed_out = 137, True
             _kill(container)
+        except BaseException:  # KeyboardInterrupt included: run() removes the container, ending the reader
+            stream.close()
+            raise
         reader.join(timeout=2)
         stream.close()
         output = cap.text()
@@ -180,8 +181,18 @@ def _read(stream: object, cap: OutputCap, container: docker.models.containers.Co
             if killing is None and not cap.add(data):
                 killing = threading.Thread(target=_kill, args=(container,), daemon=True)
                 killing.start()
-    except OSError:
-        return  # the container was removed under us
+    except (OSError, ValueError):
+        return  # the stream was closed, or the container removed, under us
+
+
+def _wait(container: docker.models.containers.Container, deadline: float) -> int:
+    """The exit status, or TimeoutError once the deadline has passed."""
+    try:
+        return int(container.wait(timeout=max(deadline - time.monotonic(), 0.01))["StatusCode"])
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+        if time.monotonic() < deadline:
+            raise
+        raise TimeoutError from None
 
 
 def _kill(container: docker.models.containers.Container) -> None:

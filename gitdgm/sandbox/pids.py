@@ -14,23 +14,21 @@ import signal
 import time
 from pathlib import Path
 
-_CGROUP_ROOTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/pids"))
+_V2_ROOT, _V1_ROOT = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/pids")
 _counter = itertools.count()
 _stale: list[Path] = []  # groups a lingering zombie kept busy; removed by a later run
 
 
 @functools.cache
 def cgroup_root() -> Path | None:
-    """A pids cgroup hierarchy this process may create groups in, or None."""
+    """A pids cgroup hierarchy (v2 with the pids controller delegated, or v1) this process may write, or None."""
     if os.geteuid() != 0:
         return None
-    for root in _CGROUP_ROOTS:
-        v2 = (root / "cgroup.subtree_control").is_file()
-        if v2 and "pids" not in (root / "cgroup.subtree_control").read_text().split():
-            continue
-        if (root / "pids.max").exists() or v2 or (root / "tasks").is_file():
-            if os.access(root, os.W_OK):
-                return root
+    subtree = _V2_ROOT / "cgroup.subtree_control"
+    if subtree.is_file() and "pids" in subtree.read_text().split() and os.access(_V2_ROOT, os.W_OK):
+        return _V2_ROOT
+    if (_V1_ROOT / "tasks").is_file() and os.access(_V1_ROOT, os.W_OK):
+        return _V1_ROOT
     return None
 
 
