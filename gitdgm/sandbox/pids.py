@@ -94,6 +94,7 @@ def open_group(limit: int) -> PidsGroup | None:
     root = cgroup_root()
     if root is None:
         return None
+    _sweep(root)
     for path in list(_stale):
         try:
             path.rmdir()
@@ -104,6 +105,18 @@ def open_group(limit: int) -> PidsGroup | None:
         return PidsGroup(root, limit)
     except OSError:
         return None
+
+
+@functools.cache
+def _sweep(root: Path) -> None:
+    """Once per process: remove groups left by gitdgm processes that have since exited."""
+    for path in root.glob("gitdgm-*-*"):
+        owner = path.name.split("-")[1]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            try:
+                path.rmdir()
+            except OSError:
+                pass
 
 
 def nproc_limit(allowance: int) -> int:
