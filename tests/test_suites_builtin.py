@@ -45,7 +45,6 @@ def test_builtin_task(task: Task, results) -> None:
     as_given, solved, seen_by_agent = results[task.id]
     assert as_given.outcome == "unresolved", f"hidden tests do not fail on repo/ as given:\n{as_given.output}"
     assert solved.outcome == "resolved", f"hidden tests fail with the reference solution:\n{solved.output}"
-    assert max(as_given.duration, solved.duration) < 10, "keep each task's hidden tests fast"
     hidden = set(task.tests.paths())
     assert hidden and not hidden & set(seen_by_agent), "the agent's repository holds hidden test files"
     assert not any(p.startswith("solution/") or p == "task.toml" for p in seen_by_agent)

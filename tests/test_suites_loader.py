@@ -56,7 +56,7 @@ def test_good_task_loads(tmp_path: Path) -> None:
     "edit,expected",
     [
         ({'language = "python"\n': ""}, "missing required field 'language'"),
-        ({'time_limit = 60': 'time_limit = "soon"'}, "field 'time_limit' must be a positive number"),
+        ({"time_limit = 60": 'time_limit = "soon"'}, "field 'time_limit' must be a positive number"),
         ({'language = "python"': 'language = "cobol"'}, "field 'language' = 'cobol' is not one of: python"),
         ({'difficulty = "easy"': "difficulty = 3"}, "field 'difficulty' must be a str, not int"),
         ({"schema = 1": "schema = 9"}, "schema 9 is not supported"),

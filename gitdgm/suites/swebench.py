@@ -135,8 +135,9 @@ class HarnessGrader:
                     "--predictions_path", "preds.jsonl", "--instance_ids", task.id, "--run_id", "gitdgm",
                     "--max_workers", "1", "--timeout", str(int(task.test_time_limit))]  # fmt: skip
             try:
-                proc = subprocess.run(argv, cwd=work, capture_output=True, text=True,
-                                      timeout=task.test_time_limit + 900)  # fmt: skip (image builds take a while)
+                proc = subprocess.run(
+                    argv, cwd=work, capture_output=True, text=True, check=False, timeout=task.test_time_limit + 900
+                )  # fmt: skip (image builds take a while)
             except subprocess.TimeoutExpired as e:
                 return Grade("timeout", str(e.output or ""), task.test_time_limit + 900)
             report = work / "logs" / "run_evaluation" / "gitdgm" / "gitdgm" / task.id / "report.json"

@@ -107,8 +107,8 @@ def _problem(task_dir: Path, fields: _Fields) -> str:
 class _Fields:
     """Typed access to a task.toml table that remembers which keys were read, to reject unknown ones."""
 
-    _KNOWN = {"schema", "id", "language", "difficulty", "problem", "problem_file", "test_command",
-              "time_limit", "test_time_limit"}  # fmt: skip
+    _KNOWN = frozenset(("schema", "id", "language", "difficulty", "problem", "problem_file", "test_command",
+                        "time_limit", "test_time_limit"))  # fmt: skip
 
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path, self.data = path, data
