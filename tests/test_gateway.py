@@ -203,6 +203,22 @@ def test_unknown_and_closed_tokens_get_401(scripted_upstream, gateway, openai_cl
     assert [s["path"] for s in scripted_upstream.requests_seen(url)] == ["/v1/models"]
 
 
+def test_upstream_refusing_the_key_is_reported_without_its_body(scripted_upstream, gateway, openai_client) -> None:
+    url = scripted_upstream({"schema": 1, "scenario": [{"name": "s", "turns": [{"status": 401}]}]})
+    gw = gateway(url)
+    with pytest.raises(openai.AuthenticationError) as refused:
+        openai_client(gw, gw.open_run(agent="a", task="t")).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert refused.value.body == {
+        "message": f"gitdgm gateway: upstream {url} refused gitdgm's API key (HTTP 401); check the key",
+        "type": "upstream_auth",
+        "code": "upstream_auth",
+        "param": None,
+    }
+    assert len(scripted_upstream.requests_seen(url)) == 1  # not retried
+
+
 def test_paths_without_v1_streams_and_bad_bodies(scripted_upstream, gateway) -> None:
     gw = gateway(scripted_upstream(SESSION))
     token = gw.open_run(agent="a", task="t")

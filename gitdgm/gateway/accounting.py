@@ -43,7 +43,11 @@ class Usage:
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits shared by every run of a gateway; ``None`` means unlimited."""
+    """Limits shared by every run of a gateway; ``None`` means unlimited.
+
+    Checked before each request: calls already in flight when it runs out still finish and are
+    counted, so the total can exceed a limit by at most those calls.
+    """
 
     max_tokens: int | None = None
     max_usd: float | None = None

@@ -103,6 +103,8 @@ class Upstream:
                 if not last:
                     time.sleep(self._retry.wait(attempt, None))
                 continue
+            if response.status_code == 401:
+                return self._key_refused()
             reply = Reply(response.status_code, response.content, response.headers.get("content-type", ""))
             if response.status_code not in RETRY_STATUSES or last:
                 return reply
@@ -113,6 +115,12 @@ class Upstream:
         )
         log.warning("%s", message)
         return Reply(502, error_body(message, "upstream_unreachable", "upstream_unreachable"))
+
+    def _key_refused(self) -> Reply:
+        """A 401 is about gitdgm's key, not the agent: say so, and drop the body (it may quote part of the key)."""
+        message = f"gitdgm gateway: upstream {self.base_url} refused gitdgm's API key (HTTP 401); check the key"
+        log.warning("%s", message)
+        return Reply(401, error_body(message, "upstream_auth", "upstream_auth"))
 
     def close(self) -> None:
         self._client.close()
