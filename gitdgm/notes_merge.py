@@ -198,7 +198,8 @@ def _split(repo: pygit2.Repository, tree: pygit2.Tree | None) -> tuple[dict[str,
     return fans, flat, other
 
 
-def _leaves(repo: pygit2.Repository, subtree: pygit2.Oid | None, flat: Mapping[str, pygit2.Oid]) -> dict[str, pygit2.Oid]:
+def _leaves(repo: pygit2.Repository, subtree: pygit2.Oid | None,
+            flat: Mapping[str, pygit2.Oid]) -> dict[str, pygit2.Oid]:
     leaves = {leaf.name: leaf.id for leaf in repo[subtree]} if subtree is not None else {}
     return {**leaves, **flat}
 

@@ -88,7 +88,7 @@ class _Syncer:
     # --- git ----------------------------------------------------------------------------------------------------
     def git(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(["git", f"--git-dir={self.repo.path}", *args], input=stdin, capture_output=True,
-                              text=True)
+                              text=True, check=False)
         if check and proc.returncode != 0:
             raise ArchiveError(f"git {args[0]} failed (remote {self.remote}): {_last_line(proc.stderr)}")
         return proc

@@ -61,7 +61,8 @@ def shared(tmp_path: Path) -> tuple[Path, str, Archive, Archive]:
 # --- the record rule ----------------------------------------------------------------------------------------------
 def test_records_merge_field_by_field_whatever_the_order() -> None:
     a = {"schema": 1, "status": "evaluating", "updated_at": "2026-01-01T00:00:02+00:00", "custom": {"x": 1},
-         "tasks": {"t1": {"outcome": "resolved"}, "t2": {"outcome": "unresolved", "finished_at": "2026-01-01T00:00:01"}}}
+         "tasks": {"t1": {"outcome": "resolved"},
+                   "t2": {"outcome": "unresolved", "finished_at": "2026-01-01T00:00:01"}}}
     b = {"schema": 1, "status": "evaluated", "updated_at": "2026-01-01T00:00:01+00:00", "foreign": "kept",
          "custom": {"y": 2},
          "tasks": {"t2": {"outcome": "resolved", "finished_at": "2026-01-01T00:00:09"}, "t3": {"outcome": "error"}}}
@@ -186,7 +187,7 @@ def test_push_only_refuses_to_overwrite_newer_remote_notes(shared: tuple[Path, s
 
 
 def test_sync_without_a_remote_says_how_to_add_one(tmp_path: Path) -> None:
-    archive, _ = make_archive(tmp_path / "lonely.git")
+    make_archive(tmp_path / "lonely.git")
     result = CliRunner().invoke(sync_command, ["-C", str(tmp_path / "lonely.git")])
     assert result.exit_code == 1 and "git remote add origin" in str(result.exception)
 

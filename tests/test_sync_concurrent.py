@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_sync import make_archive
+
 from gitdgm.archive import Archive
 from gitdgm.sync import sync
-from test_sync import make_archive
 
 RUNNERS = 4
 ROUNDS = 3
@@ -23,7 +24,8 @@ from gitdgm.archive import Archive
 from gitdgm.record import Record
 from gitdgm.sync import sync
 
-clone, barrier, name, rounds, runners = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+clone, barrier, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+rounds, runners = int(sys.argv[4]), int(sys.argv[5])
 archive = Archive(clone)
 sync(archive, push=False)  # a clone has no notes yet: fetch them, as the workflow does
 made, stats = [], []
