@@ -213,6 +213,7 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
 
 def _register() -> None:
     from gitdgm import commands_dgm
+    from gitdgm.commands_sync import ci_group, sync_command
     from gitdgm.sandbox.cli import sandbox as sandbox_group
 
     cli.add_command(commands_dgm.eval_command, "eval")
@@ -221,6 +222,8 @@ def _register() -> None:
     cli.add_command(commands_dgm.transplant_command, "transplant")
     cli.add_command(commands_dgm.demo_command, "demo")
     cli.add_command(sandbox_group, "sandbox")
+    cli.add_command(sync_command, "sync")
+    cli.add_command(ci_group, "ci")
 
 
 _register()

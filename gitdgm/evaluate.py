@@ -111,8 +111,22 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
                 break
             if record.data["score"] < rt.config.eval.thresholds[number - 1]:
                 break
-    if shard is None and only_stage is None:
+    if shard is not None:
+        record = archive.update_record(agent.commit, lambda r: _finish_shard(r, shard),
+                                       f"gitdgm: shard {shard.index}/{shard.count} of {agent.id}")
+    elif only_stage is None:
         record = archive.update_record(agent.commit, _finish, f"gitdgm: evaluated {agent.id}")
+    return record
+
+
+def _finish_shard(record: Record | None, shard: Shard) -> Record:
+    """Mark this shard done (the merge rule of docs/scale-out.md); the last shard finishes the evaluation."""
+    assert record is not None
+    shards = record.data.setdefault("shards", {})
+    shards[f"{shard.index}/{shard.count}"] = "done"
+    if sum(1 for key in shards if key.endswith(f"/{shard.count}")) == shard.count:
+        return _finish(record)
+    summarise_tasks(record)
     return record
 
 

@@ -35,8 +35,9 @@ def sorted_agents(snapshot: Snapshot, sort: str = "generation") -> list[Agent]:
 
 def ls_table(snapshot: Snapshot, agents: list[Agent]) -> Table:
     table = Table(box=None, header_style="bold")
-    for column in ("id", "parent", "gen", "score", "children", "status", "summary"):
-        table.add_column(column, justify="right" if column in ("gen", "score", "children") else "left")
+    for column in ("id", "parent", "gen", "score", "children", "status"):
+        table.add_column(column, justify="right" if column in ("gen", "score", "children") else "left", no_wrap=True)
+    table.add_column("summary", no_wrap=True, overflow="ellipsis", max_width=60)
     for agent in agents:
         row = agent_row(snapshot, agent)
         table.add_row(agent.id, agent.parent or "-", str(row["generation"]), _score_text(agent),
@@ -98,8 +99,9 @@ def lineage_tree(snapshot: Snapshot, max_depth: int | None = None, show_rejected
     def label(agent: Agent) -> Text:
         marker = "★ " if agent.id in on_path else ""
         style = "bold green" if agent.id in on_path else ("dim" if agent.status == "rejected" else "")
+        summary = agent.summary if len(agent.summary) <= 50 else agent.summary[:49] + "…"
         return Text.assemble((marker + agent.id, style), "  ", _score_text(agent), "  ",
-                             _status_text(agent.status), "  ", (agent.summary[:60], "dim"))
+                             _status_text(agent.status), "  ", (summary, "dim"), no_wrap=True)
 
     root = Tree(label(seed))
     stack = [(seed, root, 0)]
