@@ -18,7 +18,7 @@ from pygit2.enums import CheckoutStrategy, FileMode
 
 from gitdgm.errors import ArchiveError
 from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
-from gitdgm.record import Record, SummaryCache
+from gitdgm.record import Record, RecordError, SummaryCache
 
 BRANCH_PREFIX = "refs/heads/dgm/"
 REJECTED_PREFIX = "refs/dgm/rejected/"
@@ -146,7 +146,7 @@ class Archive:
             agents[agent_id(commit_hex)] = Agent(
                 id=agent_id(commit_hex), commit=commit_hex, tree=str(commit.tree_id), parent=None,
                 summary=commit.message.split("\n", 1)[0], info=info, ref=refs.get(commit_hex),
-                _load_record=(lambda blob=blob: Record.parse(self.repo[blob].data)) if blob else None)
+                _load_record=(lambda c=commit_hex, b=blob: self._parse_note(c, b)) if blob else None)
         by_commit = {a.commit: a for a in agents.values()}
         for agent in agents.values():
             agent.parent = self._parent_agent(agent.commit, by_commit)
@@ -156,6 +156,13 @@ class Archive:
                 raise ArchiveError(f"the seed agent is missing: agent {agent.id}'s parent commit is not an agent "
                                    f"(restore its branch and note, or run `gitdgm init` in a new archive)")
         return Snapshot(agents, warnings)
+
+    def _parse_note(self, commit_hex: str, blob: str) -> Record:
+        """The full record; listing reads only its summary, so a bad task table is first seen here."""
+        try:
+            return Record.parse(self.repo[blob].data)
+        except RecordError as exc:
+            raise ArchiveError(f"agent {agent_id(commit_hex)}: its note is not a gitdgm record: {exc}") from None
 
     def _agent_refs(self) -> dict[str, str]:
         refs: dict[str, str] = {}

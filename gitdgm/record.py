@@ -107,6 +107,29 @@ def summarise(record: Record) -> dict[str, Any]:
     return summary
 
 
+_DETAIL_TABLES = ("[tasks]", "[tasks.", "[[tasks]]", "[[tasks.")
+
+
+def summary_of(raw: bytes) -> dict[str, Any]:
+    """``summarise(Record.parse(raw))`` without parsing the per-task tables, which are most of a note's TOML
+    (~0.6 ms of 0.7 ms for 50 tasks): table headers are found by line (tomli-w writes them at column 0), and a
+    note with multi-line strings, or whose trimmed text does not parse, is parsed whole."""
+    text = raw.decode("utf-8", "replace")
+    if "\ufffd" in text or '"""' in text or "'''" in text:  # not UTF-8, or a line may only look like a header
+        return summarise(Record.parse(raw))
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.replace(" ", "").startswith(_DETAIL_TABLES)
+        if not skipping:
+            kept.append(line)
+    try:
+        return summarise(Record.parse("".join(kept).encode()))
+    except RecordError:
+        return summarise(Record.parse(raw))  # the whole note decides what is wrong with it
+
+
 class SummaryCache:
     """Parsed summaries keyed by note blob id, in the repository's git directory.
 
@@ -131,7 +154,7 @@ class SummaryCache:
         entry = self.entries.get(blob)
         if entry is None:
             try:
-                entry = summarise(Record.parse(read()))
+                entry = summary_of(read())
             except RecordError as exc:
                 entry = {"error": str(exc)}
             self.entries[blob] = entry

@@ -49,6 +49,8 @@ def build(path: Path, n_agents: int, max_depth: int = 200, seed: int = 0, reject
             parent_index = chain
         else:
             parent_index = rng.randrange(len(nodes))
+            while nodes[parent_index][1] >= max_depth:  # lineages stop at max_depth
+                parent_index = rng.randrange(len(nodes))
         parent, depth, score = nodes[parent_index]
         tree = _edit_tree(repo, repo[parent].peel(pygit2.Tree), f"agent/f{rng.randrange(FILES):02d}.py",
                           f"# agent {i}\nVALUE = {rng.random()}\n".encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 import sys
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_script
+from gitdgm import synthetic
 from gitdgm.archive import Archive
-from gitdgm.record import Record, RecordError
+from gitdgm.record import Record, RecordError, summarise, summary_of
 
 FANOUT = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
 
@@ -173,3 +175,33 @@ def test_record_round_trip_drops_none_and_keeps_types() -> None:
     again = Record.parse(record.dumps())
     assert again.data["parent"] == "" and "model" not in again.data
     assert (again.status, again.score, again.generation, again.tasks) == ("evaluated", 0.5, 3, {"t": {"outcome": "ok"}})
+
+
+@pytest.mark.parametrize("raw", [
+    synthetic._record(random.Random(1), "a" * 40, 4, 0.62).dumps(),
+    synthetic._record(random.Random(2), "b" * 40, 9, None).dumps(),
+    b'schema = 1\nstatus = "evaluated"\nscore = 0.5\nnote = """\n[tasks.fake]\nx = 1\n"""\n[creation]\ncost_usd = 2\n',
+    b'schema = 1\nstatus = "evaluated"\n[tasks.t]\nlines = [\n[1, 2],\n]\n[evaluation]\ncost_usd = 1.5\nscore = 1\n',
+])
+def test_the_fast_summary_equals_the_full_parse(raw: bytes) -> None:
+    assert summary_of(raw) == summarise(Record.parse(raw))
+
+
+def test_a_bad_task_table_is_reported_when_the_record_is_read(tmp_path: Path) -> None:
+    archive, seed = new_archive(tmp_path)
+    child = add_child(archive, seed, "Bad tasks", {"a.py": "A = 1\n"}, status="pending", work=tmp_path)
+    bad = 'schema = 1\nstatus = "evaluated"\ngeneration = 1\nscore = 0.5\n\n[tasks.t]\nx = [broken\n'
+    git(archive.path, "notes", "--ref=dgm", "add", "-f", "-m", bad, child)
+    with pytest.raises(RecordError):
+        Record.parse(bad.encode())
+    listed = invoke("ls", "-C", str(archive.path), "--json")
+    assert listed.exit_code == 0 and child[:12] in listed.stdout  # listing reads only the summary
+    shown = invoke("show", "-C", str(archive.path), child[:12])
+    assert shown.exit_code == 1 and shown.stderr.count("\n") == 1
+    assert f"agent {child[:12]}: its note is not a gitdgm record" in shown.stderr
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe", b'schema = 1\nstatus = "sleeping"\n[tasks.t]\nx = 1\n', b"schema = [1"])
+def test_the_fast_summary_refuses_a_bad_note(raw: bytes) -> None:
+    with pytest.raises(RecordError):
+        summary_of(raw)
