@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from gitdgm.archive import Archive
+from gitdgm.archive import Agent, Archive, agent_id
 from gitdgm.init import init_archive
 
 # id → (module, buggy line, fixed line, wrong line, hidden check)
@@ -152,3 +153,14 @@ def first_requests(requests_seen: list[dict[str, Any]], task_id: str) -> int:
         if opens and users and f"TASK {task_id}:" in str(users[0]):
             count += 1
     return count
+
+
+def make_agent(archive: Archive, parent: str, files: dict[str, str]) -> Agent:
+    """Commit a hand-written agent tree (e.g. one that needs no model) as a child of ``parent`` on its branch."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text)
+        tree = archive.tree_from_directory(Path(tmp))
+    commit = archive.create_agent_commit(tree, archive.resolve(parent).commit, "Hand-written test agent")
+    archive.set_branch(commit)
+    return archive.resolve(agent_id(commit))
