@@ -1,0 +1,2 @@
+class FormulaError(ValueError):
+    """A formula that cannot be parsed or evaluated."""
