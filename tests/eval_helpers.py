@@ -12,7 +12,6 @@ behaviour the test picks:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -119,12 +118,6 @@ def make_archive(path: Path, behaviours: dict[str, str], *, stages: list[int] | 
 
 def gitdgm_argv(path: Path, *args: str) -> list[str]:
     return [sys.executable, "-c", "from gitdgm.cli import main; main()", *args, "-C", str(path)]
-
-
-def gitdgm(path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``gitdgm`` as a real subprocess."""
-    return subprocess.run(gitdgm_argv(path, *args), check=False, capture_output=True, text=True, env=dict(os.environ),
-                          timeout=timeout)
 
 
 def git(path: Path, *args: str) -> str:
