@@ -112,21 +112,25 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
             if record.data["score"] < rt.config.eval.thresholds[number - 1]:
                 break
     if shard is not None:
-        record = archive.update_record(agent.commit, lambda r: _finish_shard(r, shard),
+        stage = only_stage or 1
+        more = stage < len(stages) and record.data["score"] >= rt.config.eval.thresholds[stage - 1]
+        record = archive.update_record(agent.commit, lambda r: _finish_shard(r, shard, stage, more),
                                        f"gitdgm: shard {shard.index}/{shard.count} of {agent.id}")
     elif only_stage is None:
         record = archive.update_record(agent.commit, _finish, f"gitdgm: evaluated {agent.id}")
     return record
 
 
-def _finish_shard(record: Record | None, shard: Shard) -> Record:
-    """Mark this shard done (the merge rule of docs/scale-out.md); the last shard finishes the evaluation."""
+def _finish_shard(record: Record | None, shard: Shard, stage: int, more_stages: bool) -> Record:
+    """Mark this shard done (merge rule: docs/scale-out.md). The last shard of a stage finishes the evaluation
+    unless the pooled score earns a later stage, which the next ``gitdgm eval`` or step then runs."""
     assert record is not None
     shards = record.data.setdefault("shards", {})
-    shards[f"{shard.index}/{shard.count}"] = "done"
-    if sum(1 for key in shards if key.endswith(f"/{shard.count}")) == shard.count:
-        return _finish(record)
+    suffix = f"/{shard.count}" + (f"@{stage}" if stage > 1 else "")
+    shards[f"{shard.index}{suffix}"] = "done"
     summarise_tasks(record)
+    if sum(1 for key in shards if key.endswith(suffix)) == shard.count and not more_stages:
+        return _finish(record)
     return record
 
 
