@@ -27,7 +27,10 @@ def _max_nodes(default: int) -> click.Option:
 
 
 def _snapshot(archive_path: str) -> tuple[Archive, Snapshot]:
-    from gitdgm.cli import load, open_archive  # the CLI registers these commands, so import it lazily
+    from gitdgm.cli import (  # the CLI registers these commands, so import it lazily
+        load,
+        open_archive,
+    )
 
     archive = open_archive(archive_path)
     return archive, load(archive)

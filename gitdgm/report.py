@@ -44,7 +44,7 @@ def report_data(archive: Archive, snapshot: Snapshot, view: plot.TreeView, detai
     rows = [{k: agent_row(snapshot, a)[k] for k in ROW_KEYS} for a in snapshot.agents.values()]
     rows.sort(key=lambda r: (r["generation"], r["id"]))
     return {
-        "meta": {"archive": archive.path.name, "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(
+        "meta": {"archive": archive.path.name, "generated_at": dt.datetime.now(dt.UTC).isoformat(
             timespec="seconds"), "gitdgm_version": __version__, "agents": len(rows), "tree_note": view.note,
             "tree_shown": len(view.shown), "tree_engine": view.engine, "details_limit": details},
         "best_path": view.best,
@@ -57,7 +57,7 @@ def report_data(archive: Archive, snapshot: Snapshot, view: plot.TreeView, detai
 def _inline_svg(svg: str) -> str:
     """An SVG document as an element for an HTML page: no XML prolog, doctype or comments."""
     svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>", "", svg)
-    return re.sub(r"<!--.*?-->", "", svg, flags=re.S).strip()
+    return re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL).strip()
 
 
 def _json_for_script(data: Any) -> str:

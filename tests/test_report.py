@@ -49,7 +49,7 @@ def report(archive_200: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def page_data(html: str) -> dict[str, Any]:
-    match = re.search(r'<script type="application/json" id="gitdgm-data">(.*?)</script>', html, re.S)
+    match = re.search(r'<script type="application/json" id="gitdgm-data">(.*?)</script>', html, re.DOTALL)
     assert match, "no embedded data"
     return json.loads(match.group(1))
 
@@ -64,7 +64,7 @@ def test_page_is_self_contained_and_embeds_every_agent(report: Path, archive_200
     assert not re.search(r'(src|href)="(https?:)?//', html), "the page must not fetch anything"
     assert html.count("<svg") == 2 and "<?xml" not in html
     assert HOSTILE not in html  # escaped inside the JSON, so the script element cannot be closed early
-    tree = re.search(r'<div id="tree">(.*?)</div>', html, re.S).group(1)
+    tree = re.search(r'<div id="tree">(.*?)</div>', html, re.DOTALL).group(1)
     nodes = [g for g in ET.fromstring(tree).iter("{http://www.w3.org/2000/svg}g") if "node" in g.get("class")]
     assert len(nodes) == len(snapshot.agents)
 
@@ -182,7 +182,7 @@ def test_table_sorts_by_header_and_filters(browser: Any, report: Path, archive_2
 
     snapshot = Archive(archive_200).load()
     open_page(browser, report)
-    rows = lambda: browser.find_elements(By.CSS_SELECTOR, "#agents tbody tr")  # noqa: E731
+    rows = lambda: browser.find_elements(By.CSS_SELECTOR, "#agents tbody tr")
     assert len(rows()) == 100  # one page
     browser.find_element(By.CSS_SELECTOR, '#agents th[data-key="score"]').click()
     scores = sorted((a.score for a in snapshot.agents.values() if a.score is not None), reverse=True)
