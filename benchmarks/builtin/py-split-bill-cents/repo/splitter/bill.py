@@ -1,0 +1,7 @@
+"""Split a restaurant bill (with tip) between people."""
+from splitter.money import allocate, to_money
+
+
+def split_bill(subtotal, tip_percent, people: int) -> list:
+    total = to_money(to_money(subtotal) * (1 + tip_percent / 100))
+    return allocate(total, [1] * people)
