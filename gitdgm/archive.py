@@ -18,7 +18,7 @@ from pygit2.enums import CheckoutStrategy, FileMode
 
 from gitdgm.errors import ArchiveError
 from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
-from gitdgm.record import Record, RecordError, SummaryCache
+from gitdgm.record import Record, RecordError, SummaryCache, summarise
 
 BRANCH_PREFIX = "refs/heads/dgm/"
 REJECTED_PREFIX = "refs/dgm/rejected/"
@@ -156,6 +156,27 @@ class Archive:
                 raise ArchiveError(f"the seed agent is missing: agent {agent.id}'s parent commit is not an agent "
                                    f"(restore its branch and note, or run `gitdgm init` in a new archive)")
         return Snapshot(agents, warnings)
+
+    def refresh(self, snapshot: Snapshot, commit_hex: str) -> Agent:
+        """Re-read one agent (new or changed) into ``snapshot``: what a step does instead of reloading 10,000."""
+        blob = self.records.blob_id(commit_hex)
+        info: dict[str, Any] = {}
+        if blob is not None:
+            info = summarise(self._parse_note(commit_hex, blob))
+        ref = next((name for name in (BRANCH_PREFIX + agent_id(commit_hex), REJECTED_PREFIX + agent_id(commit_hex))
+                    if (r := self.repo.references.get(name)) is not None and str(r.target) == commit_hex), None)
+        agent = snapshot.agents.get(agent_id(commit_hex))
+        if agent is None:
+            commit = self.repo[commit_hex]
+            agent = Agent(id=agent_id(commit_hex), commit=commit_hex, tree=str(commit.tree_id), parent=None,
+                          summary=commit.message.split("\n", 1)[0], info=info, ref=ref)
+            agent.parent = self._parent_agent(commit_hex, {a.commit: a for a in snapshot.agents.values()})
+            snapshot.agents[agent.id] = agent
+            if agent.parent is not None:
+                snapshot.agents[agent.parent].children.append(agent.id)
+        agent.info, agent.ref, agent._record = info, ref, None
+        agent._load_record = (lambda c=commit_hex, b=blob: self._parse_note(c, b)) if blob else None
+        return agent
 
     def _parse_note(self, commit_hex: str, blob: str) -> Record:
         """The full record; listing reads only its summary, so a bad task table is first seen here."""

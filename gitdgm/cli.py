@@ -214,6 +214,7 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
 def _register() -> None:
     from gitdgm import commands_dgm
     from gitdgm.commands_sync import ci_group, sync_command
+    from gitdgm.commands_view import plot_command, report_command
     from gitdgm.sandbox.cli import sandbox as sandbox_group
 
     cli.add_command(commands_dgm.eval_command, "eval")
@@ -224,6 +225,8 @@ def _register() -> None:
     cli.add_command(sandbox_group, "sandbox")
     cli.add_command(sync_command, "sync")
     cli.add_command(ci_group, "ci")
+    cli.add_command(plot_command, "plot")
+    cli.add_command(report_command, "report")
 
 
 _register()

@@ -45,6 +45,18 @@ class NoteStore:
     def read(self, commit_hex: str) -> bytes | None:
         return self._read_at(self._tip(), commit_hex)
 
+    def blob_id(self, commit_hex: str) -> str | None:
+        """The id of the note's blob (its content address), without reading it."""
+        tip = self._tip()
+        if tip is None:
+            return None
+        for path in (f"{commit_hex[:2]}/{commit_hex[2:]}", commit_hex):
+            try:
+                return str(tip.tree[path].id)
+            except KeyError:
+                continue
+        return None
+
     def _read_at(self, tip: pygit2.Commit | None, commit_hex: str) -> bytes | None:
         if tip is None:
             return None
@@ -91,9 +103,12 @@ class NoteStore:
             tip = self._tip()
             blobs = {commit: self.repo.create_blob(change(commit, self._read_at(tip, commit))) for commit in commits}
             tree_id = self._build_tree(tip, blobs)
-            parents = [tip.id] if tip is not None else []
             try:
-                self.repo.create_commit(self.ref, signature, signature, message, tree_id, parents)
+                if tip is not None:
+                    self.repo.create_commit(self.ref, signature, signature, message, tree_id, [tip.id])
+                else:  # libgit2 force-creates a missing ref: create it only if still missing, else retry
+                    root = self.repo.create_commit(None, signature, signature, message, tree_id, [])
+                    self.repo.references.create(self.ref, root, force=False)
                 return
             except (pygit2.GitError, OSError, ValueError):
                 # the tip moved (another writer) or its lock is held: rebuild on the new tip

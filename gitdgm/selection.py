@@ -34,9 +34,10 @@ def dgm_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> lis
 
 
 def best_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> list[float]:
-    """All the mass on the best score (ties share it)."""
-    top = max(c.score for c in candidates)
-    return [1.0 if c.score == top else 0.0 for c in candidates]
+    """All the mass on the best score; among equals, on those with the fewest admitted children (so a hill
+    climber moves on from an agent it has already improved on)."""
+    top = min((-c.score, c.children) for c in candidates)
+    return [1.0 if (-c.score, c.children) == top else 0.0 for c in candidates]
 
 
 def random_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> list[float]:

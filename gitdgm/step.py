@@ -20,7 +20,7 @@ from typing import Any
 import pygit2
 
 from gitdgm import selection
-from gitdgm.archive import Agent, Archive, Snapshot, agent_id
+from gitdgm.archive import Agent, Archive, Snapshot
 from gitdgm.diagnose import DiagnosisFailed, agent_code, diagnose
 from gitdgm.errors import BudgetExceeded, GitdgmError
 from gitdgm.evaluate import evaluate, functional, unpack_logs
@@ -112,29 +112,27 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
             report.caught_up.append(Outcome(None, interrupted.get("parent"), "interrupted step", "discarded",
                                             reason=f"step {interrupted.get('step')} was killed in phase "
                                                    f"{interrupted.get('phase')}; its unfinished work was dropped"))
+        snapshot = archive.load()  # once per step; then kept current agent by agent (archive.refresh)
         try:
-            _catch_up(rt, journal, report)
-            _breed(rt, journal, report, parents or rt.config.selection.parents, seed)
+            _catch_up(rt, snapshot, journal, report)
+            _breed(rt, snapshot, journal, report, parents or rt.config.selection.parents, seed)
         except BudgetExceeded as exc:
             report.stopped = str(exc)
         journal.done()
     usage = rt.gateway.total
     report.cost_usd, report.tokens = usage.cost_usd, usage.total_tokens
-    snapshot = archive.load()
     best = max((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.score or 0.0, default=None)
     if best is not None:
         report.best, report.best_score = best.id, best.score
     return report
 
 
-def _catch_up(rt: Runtime, journal: Journal, report: StepReport) -> None:
+def _catch_up(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport) -> None:
     """Settle agents that reached the archive without a finished evaluation (cherry-picks, killed steps)."""
-    snapshot = rt.archive.load()
     for agent in snapshot.pending():
         rt.gateway.check_budget()
         journal.phase("catch-up", child=agent.id)
-        report.caught_up.append(settle(rt, journal, _adopt(rt.archive, snapshot, agent), "pending"))
-        snapshot = rt.archive.load()
+        report.caught_up.append(settle(rt, snapshot, journal, _adopt(rt.archive, snapshot, agent), "pending"))
 
 
 def _adopt(archive: Archive, snapshot: Snapshot, agent: Agent) -> Agent:
@@ -144,43 +142,45 @@ def _adopt(archive: Archive, snapshot: Snapshot, agent: Agent) -> Agent:
         archive.set_branch(agent.commit)
         if hijacked is not None:
             archive.set_branch(hijacked.commit)
+            archive.refresh(snapshot, hijacked.commit)
     if agent.record is None:
         parent = snapshot.agents.get(agent.parent) if agent.parent else None
         generation = snapshot.generation_of(parent) + 1 if parent else 0
         archive.write_record(agent.commit, Record.new(status="pending", parent=agent.parent, generation=generation,
                                                       origin="external", summary=agent.summary))
-    return archive.load().agents[agent.id]
+    return archive.refresh(snapshot, agent.commit)
 
 
-def settle(rt: Runtime, journal: Journal, agent: Agent, origin: str) -> Outcome:
+def settle(rt: Runtime, snapshot: Snapshot, journal: Journal, agent: Agent, origin: str) -> Outcome:
     """Check, evaluate, then admit or reject one agent; safe to repeat after a kill."""
     archive = rt.archive
-    snapshot = archive.load()
     parent = snapshot.agents.get(agent.parent) if agent.parent else None
     if parent is not None and agent.tree == parent.tree:
-        return _reject(rt, agent, origin, "empty self-modification: the tree equals its parent's")
+        return _reject(rt, snapshot, agent, origin, "empty self-modification: the tree equals its parent's")
     duplicate = snapshot.duplicate_of(agent.tree, exclude=agent.id)
     if duplicate is not None:
-        return _reject(rt, agent, origin, f"duplicate of agent {duplicate.id} (same tree)", duplicate_of=duplicate.id)
+        return _reject(rt, snapshot, agent, origin, f"duplicate of agent {duplicate.id} (same tree)",
+                       duplicate_of=duplicate.id)
     journal.phase("check", child=agent.id)
     problem = functional_check(rt, agent)
     if problem and agent.parent is None:
         raise GitdgmError(f"the seed agent {agent.id} fails its functional check ({problem}); fix the seed "
                           "agent and create the archive again")
     if problem:
-        return _reject(rt, agent, origin, f"functional check failed: {problem}")
+        return _reject(rt, snapshot, agent, origin, f"functional check failed: {problem}")
     journal.phase("evaluate", child=agent.id)
     try:
         record = evaluate(rt, agent)
     except AgentSpecError as exc:
-        return _reject(rt, agent, origin, str(exc))
+        return _reject(rt, snapshot, agent, origin, str(exc))
     if not functional(record):
-        return _reject(rt, agent, origin, "no valid patch on any task")
+        return _reject(rt, snapshot, agent, origin, "no valid patch on any task")
     archive.set_branch(agent.commit)
+    archive.refresh(snapshot, agent.commit)
     return Outcome(agent.id, agent.parent, origin, "evaluated", record.score)
 
 
-def _reject(rt: Runtime, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
+def _reject(rt: Runtime, snapshot: Snapshot, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
     rt.archive.reject(agent.commit)
 
     def mark(record: Record | None) -> Record:
@@ -189,11 +189,12 @@ def _reject(rt: Runtime, agent: Agent, origin: str, reason: str, **extra: Any) -
         return record
 
     rt.archive.update_record(agent.commit, mark, f"gitdgm: rejected {agent.id}")
+    rt.archive.refresh(snapshot, agent.commit)
     return Outcome(agent.id, agent.parent, origin, "rejected", reason=reason)
 
 
-def _breed(rt: Runtime, journal: Journal, report: StepReport, count: int, seed: int | None) -> None:
-    snapshot = rt.archive.load()
+def _breed(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport, count: int,
+           seed: int | None) -> None:
     config = rt.config.selection
     report.policy = config.policy
     report.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
@@ -202,17 +203,17 @@ def _breed(rt: Runtime, journal: Journal, report: StepReport, count: int, seed: 
     rng = random.Random(report.seed)
     for k, cand in enumerate(chosen):
         rt.gateway.check_budget()
-        parent = rt.archive.load().agents[cand.id]
+        parent = snapshot.agents[cand.id]
         selected = {"policy": config.policy, "seed": report.seed, "step": report.step, "draw": k}
         if rng.random() < rt.config.selfmod.transplant_share:
-            outcome = _transplant_child(rt, journal, parent, rng, selected)
+            outcome = _transplant_child(rt, snapshot, journal, parent, rng, selected)
             if outcome is not None:
                 report.children.append(outcome)
                 continue
-        report.children.append(_self_modified_child(rt, journal, parent, rng, selected))
+        report.children.append(_self_modified_child(rt, snapshot, journal, parent, rng, selected))
 
 
-def _self_modified_child(rt: Runtime, journal: Journal, parent: Agent, rng: random.Random,
+def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, parent: Agent, rng: random.Random,
                          selected: dict[str, Any]) -> Outcome:
     archive = rt.archive
     journal.phase("diagnose", parent=parent.id)
@@ -249,14 +250,12 @@ def _self_modified_child(rt: Runtime, journal: Journal, parent: Agent, rng: rand
         creation={"tokens": usage.total_tokens, "cost_usd": round(usage.cost_usd, 6),
                   "agent_exit_code": mod.run.result.exit_code, "agent_seconds": round(mod.run.result.duration, 2),
                   "timed_out": mod.run.result.timed_out}))
-    child = archive.load().agents[agent_id(commit)]
-    return settle(rt, journal, child, "self-modification")
+    return settle(rt, snapshot, journal, archive.refresh(snapshot, commit), "self-modification")
 
 
-def _transplant_child(rt: Runtime, journal: Journal, onto: Agent, rng: random.Random,
+def _transplant_child(rt: Runtime, snapshot: Snapshot, journal: Journal, onto: Agent, rng: random.Random,
                       selected: dict[str, Any]) -> Outcome | None:
     """Graft an admitted improvement from another lineage onto ``onto`` (None when no graft applies)."""
-    snapshot = rt.archive.load()
     lineage = set()
     node: Agent | None = onto
     while node is not None:
@@ -272,7 +271,7 @@ def _transplant_child(rt: Runtime, journal: Journal, onto: Agent, rng: random.Ra
             continue
         journal.phase("commit", parent=onto.id)
         commit = create_transplant(rt.archive, snapshot, improvement, onto, tree, selected)
-        return settle(rt, journal, rt.archive.load().agents[agent_id(commit)], "transplant")
+        return settle(rt, snapshot, journal, rt.archive.refresh(snapshot, commit), "transplant")
     return None
 
 
