@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -108,6 +109,7 @@ def summarise(record: Record) -> dict[str, Any]:
 
 
 _DETAIL_TABLES = ("[tasks]", "[tasks.", "[[tasks]]", "[[tasks.")
+_TABLE_START = re.compile(r"^(?=\[)", re.MULTILINE)
 
 
 def summary_of(raw: bytes) -> dict[str, Any]:
@@ -117,13 +119,7 @@ def summary_of(raw: bytes) -> dict[str, Any]:
     text = raw.decode("utf-8", "replace")
     if "\ufffd" in text or '"""' in text or "'''" in text:  # not UTF-8, or a line may only look like a header
         return summarise(Record.parse(raw))
-    kept: list[str] = []
-    skipping = False
-    for line in text.splitlines(keepends=True):
-        if line.startswith("["):
-            skipping = line.replace(" ", "").startswith(_DETAIL_TABLES)
-        if not skipping:
-            kept.append(line)
+    kept = [section for section in _TABLE_START.split(text) if not section.startswith(_DETAIL_TABLES)]
     try:
         return summarise(Record.parse("".join(kept).encode()))
     except RecordError:

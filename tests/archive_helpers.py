@@ -32,7 +32,7 @@ def new_archive(tmp_path: Path, name: str = "archive") -> tuple[Archive, str]:
 
 
 def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input)
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input, check=False)
     if check and result.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
     return result.stdout
@@ -77,4 +77,5 @@ def gitdgm_script() -> str:
 
 def run_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([gitdgm_script(), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run([gitdgm_script(), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=60,
+                          check=False)

@@ -12,8 +12,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_script
+
 from gitdgm import synthetic
 from gitdgm.archive import Archive
 from gitdgm.record import Record, RecordError, summarise, summary_of
@@ -41,7 +41,7 @@ def test_flat_notes_from_plain_git_are_read_and_moved_into_the_fanout(tmp_path: 
     archive, seed = new_archive(tmp_path)
     child = archive.create_agent_commit(str(archive.repo[seed].tree_id), seed, "Hand-made agent")
     archive.set_branch(child)
-    note = 'schema = 1\nstatus = "evaluated"\nparent = "%s"\ngeneration = 1\nscore = 0.75\n' % seed[:12]
+    note = f'schema = 1\nstatus = "evaluated"\nparent = "{seed[:12]}"\ngeneration = 1\nscore = 0.75\n'
     git(archive.path, "notes", "--ref=dgm", "add", "-m", note, child)
     assert child in _note_paths(archive.path)  # plain git wrote it flat
 
