@@ -45,7 +45,8 @@ def ready(tmp_path_factory: pytest.TempPathFactory, fresh: Path) -> Path:
     path = tmp_path_factory.mktemp("ready") / "archive"
     archive = copy_archive(fresh, path)
     with open_runtime(archive) as rt:
-        outcome = settle(rt, Journal(archive, "fixture"), archive.load().seed(), "pending")
+        snapshot = archive.load()
+        outcome = settle(rt, snapshot, Journal(archive, "fixture"), snapshot.seed(), "pending")
     assert outcome.status == "evaluated" and outcome.score == pytest.approx(0.5)
     return path
 
