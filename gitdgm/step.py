@@ -119,6 +119,7 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
         except BudgetExceeded as exc:
             report.stopped = str(exc)
         journal.done()
+        archive.pack_refs()
     usage = rt.gateway.total
     report.cost_usd, report.tokens = usage.cost_usd, usage.total_tokens
     best = max((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.score or 0.0, default=None)
