@@ -165,7 +165,7 @@ class SummaryCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".summaries-")
             with os.fdopen(fd, "w") as f:
-                json.dump({"version": CACHE_VERSION, "entries": entries}, f)
+                f.write(json.dumps({"version": CACHE_VERSION, "entries": entries}))  # C encoder: 10x dump()
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only archive still works, just slower
