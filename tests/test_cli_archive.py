@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_script
 from click.testing import Result
 
-from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_script
 from gitdgm.archive import Archive
 
 

@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from archive_helpers import add_child, evaluated, invoke, new_archive
+
 from gitdgm import selection
 from gitdgm.archive import Archive, Snapshot
 from gitdgm.config import SelectionConfig
