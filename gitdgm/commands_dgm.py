@@ -11,8 +11,14 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from typing import TYPE_CHECKING
+
 from gitdgm.archive import Archive
+from gitdgm.config import Config
 from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError
+
+if TYPE_CHECKING:  # the step pulls in the sandbox and gateway: imported only when a command runs
+    from gitdgm.step import StepReport
 
 sandbox_option = click.option("--sandbox", type=click.Choice(["auto", "docker", "process"]),
                               help="Override the archive's sandbox backend.")
@@ -42,7 +48,7 @@ def parse_budget(text: str) -> tuple[float, int]:
         raise ConfigError(f"--budget {text!r}: give dollars (5, $5, 5usd) or tokens (200000tokens)") from None
 
 
-def _with_budget(config, budget: str | None):  # type: ignore[no-untyped-def]
+def _with_budget(config: Config, budget: str | None) -> Config:
     if not budget:
         return config
     usd, tokens = parse_budget(budget)
@@ -162,7 +168,8 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
         raise BudgetExceeded(report.stopped)
 
 
-def _one_step(archive: Archive, config, parents, seed, sandbox):  # type: ignore[no-untyped-def]
+def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None,
+              sandbox: str | None) -> StepReport:
     from gitdgm.runtime import open_runtime
     from gitdgm.step import run_step
 
@@ -170,7 +177,7 @@ def _one_step(archive: Archive, config, parents, seed, sandbox):  # type: ignore
         return run_step(rt, parents=parents, seed=seed)
 
 
-def _dry_run(archive: Archive, config, parents: int | None, seed: int | None) -> None:  # type: ignore[no-untyped-def]
+def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | None) -> None:
     import random
 
     from gitdgm import selection
@@ -184,7 +191,7 @@ def _dry_run(archive: Archive, config, parents: int | None, seed: int | None) ->
     click.echo(f"would breed from ({config.selection.policy}, seed {seed}): {' '.join(c.id for c in chosen) or '-'}")
 
 
-def _print_report(report, as_json: bool, summary_file: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report: StepReport, as_json: bool, summary_file: Path | None) -> None:
     import json
 
     markdown = report.markdown()
