@@ -131,7 +131,8 @@ def ls_command(archive_path: str, as_json: bool, status: tuple[str, ...], min_sc
     if as_json:
         print_json([views.agent_row(snapshot, a) for a in agents])
     else:
-        console().print(views.ls_table(snapshot, agents))
+        out = console()
+        out.print(views.ls_table(snapshot, agents, out.width))
 
 
 @cli.command()

@@ -262,7 +262,7 @@ def demo_command(directory: Path | None, generations: int, parents: int, tasks: 
                        sandbox=sandbox or "process", echo=click.echo)
     snapshot = archive.load()
     console = Console()
-    console.print(views.ls_table(snapshot, views.sorted_agents(snapshot)))
+    console.print(views.ls_table(snapshot, views.sorted_agents(snapshot), console.width))
     console.print(views.lineage_tree(snapshot))
     click.echo(f"\nExplore it: cd {directory} && git log --graph --notes=dgm --all --oneline; gitdgm show <id>.\n"
                "For a real run: gitdgm init my-archive, set model.name (and model.base_url for vLLM, Ollama or "

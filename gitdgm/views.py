@@ -33,11 +33,14 @@ def sorted_agents(snapshot: Snapshot, sort: str = "generation") -> list[Agent]:
     return sorted(snapshot.agents.values(), key=keys[sort])
 
 
-def ls_table(snapshot: Snapshot, agents: list[Agent]) -> Table:
+def ls_table(snapshot: Snapshot, agents: list[Agent], width: int = 120) -> Table:
+    """The agents table; only the summary column gives way on a narrow terminal."""
     table = Table(box=None, header_style="bold")
-    for column in ("id", "parent", "gen", "score", "children", "status"):
-        table.add_column(column, justify="right" if column in ("gen", "score", "children") else "left", no_wrap=True)
-    table.add_column("summary", no_wrap=True, overflow="ellipsis", max_width=60)
+    fixed = {"id": 12, "parent": 12, "gen": 3, "score": 5, "children": 8, "status": 10}
+    for column, size in fixed.items():
+        table.add_column(column, justify="right" if column in ("gen", "score", "children") else "left",
+                         no_wrap=True, width=size)
+    table.add_column("summary", no_wrap=True, overflow="ellipsis", max_width=max(10, min(60, width - 66)))
     for agent in agents:
         row = agent_row(snapshot, agent)
         table.add_row(agent.id, agent.parent or "-", str(row["generation"]), _score_text(agent),
