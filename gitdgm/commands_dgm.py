@@ -106,15 +106,23 @@ def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | 
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
 @click.option("--json", "as_json", is_flag=True, help="Print the step report as JSON.")
+@click.option("--plan", "plan_shards", type=int, metavar="N",
+              help="Fan-out: breed children without evaluating them and print the (agent, shard i/N) matrix as JSON.")
+@click.option("--collect", is_flag=True, help="Fan-out: settle pending agents from their shards' results.")
 @sandbox_option
 def step_command(archive_path: str, parents: int | None, seed: int | None, dry_run: bool, budget: str | None,
-                 summary_file: Path | None, as_json: bool, sandbox: str | None) -> None:
+                 summary_file: Path | None, as_json: bool, plan_shards: int | None, collect: bool,
+                 sandbox: str | None) -> None:
     """One generation: catch up pending agents, select parents, diagnose, self-modify, check, evaluate, admit.
 
     \b
     Example:
       gitdgm step --parents 4 --summary "$GITHUB_STEP_SUMMARY"
       gitdgm step --dry-run
+    \b
+    CI fan-out (see docs/scale-out.md):
+      gitdgm step --plan 3 > matrix.json     # then, per entry: gitdgm eval AGENT --shard i/3
+      gitdgm step --collect                  # after the shards' notes are synced back
     """
     from gitdgm.runtime import archive_config
 
@@ -123,7 +131,15 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
     if dry_run:
         _dry_run(archive, config, parents, seed)
         return
-    report = _one_step(archive, config, parents, seed, sandbox)
+    if plan_shards is not None and (plan_shards < 1 or collect):
+        raise ConfigError("--plan N needs N >= 1 and cannot be combined with --collect")
+    mode = "plan" if plan_shards else "collect" if collect else "full"
+    report = _one_step(archive, config, parents, seed, sandbox, mode, plan_shards or 1)
+    if mode == "plan":
+        import json
+
+        click.echo(json.dumps({"include": report.matrix}))
+        return
     _print_report(report, as_json, summary_file)
     if report.stopped:
         raise BudgetExceeded(report.stopped)
@@ -169,12 +185,12 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
 
 
 def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None,
-              sandbox: str | None) -> StepReport:
+              sandbox: str | None, mode: str = "full", shards: int = 1) -> StepReport:
     from gitdgm.runtime import open_runtime
     from gitdgm.step import run_step
 
     with open_runtime(archive, config, sandbox=sandbox) as rt:
-        return run_step(rt, parents=parents, seed=seed)
+        return run_step(rt, parents=parents, seed=seed, mode=mode, shards=shards)
 
 
 def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | None) -> None:

@@ -56,6 +56,7 @@ class StepReport:
     cost_usd: float = 0.0
     tokens: int = 0
     stopped: str = ""
+    matrix: list[dict[str, str]] = field(default_factory=list)  # plan mode: the evaluation work to fan out
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,8 +102,14 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
-def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None) -> StepReport:
-    """One generation on an open runtime; holds the archive's lock throughout."""
+def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None, mode: str = "full",
+             shards: int = 1) -> StepReport:
+    """One generation on an open runtime; holds the archive's lock throughout.
+
+    ``mode`` splits a step for a CI fan-out: ``plan`` breeds children but leaves them (and any pending agent)
+    unevaluated and lists the work as a matrix of (agent, shard) for ``gitdgm eval --shard``; ``collect``
+    settles pending agents from the shards' recorded results (nothing is run twice) and breeds nothing.
+    """
     archive = rt.archive
     report = StepReport(step=uuid.uuid4().hex[:12])
     with archive_lock(archive):
@@ -114,8 +121,14 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
                                                    f"{interrupted.get('phase')}; its unfinished work was dropped"))
         snapshot = archive.load()  # once per step; then kept current agent by agent (archive.refresh)
         try:
-            _catch_up(rt, snapshot, journal, report)
-            _breed(rt, snapshot, journal, report, parents or rt.config.selection.parents, seed)
+            if mode != "plan":
+                _catch_up(rt, snapshot, journal, report)
+            if mode != "collect":
+                _breed(rt, snapshot, journal, report, parents or rt.config.selection.parents, seed,
+                       settle_children=mode == "full")
+            if mode == "plan":
+                report.matrix = [{"agent": a.id, "shard": f"{i}/{shards}"}
+                                 for a in snapshot.pending() for i in range(1, shards + 1)]
         except BudgetExceeded as exc:
             report.stopped = str(exc)
         journal.done()
@@ -195,7 +208,7 @@ def _reject(rt: Runtime, snapshot: Snapshot, agent: Agent, origin: str, reason: 
 
 
 def _breed(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport, count: int,
-           seed: int | None) -> None:
+           seed: int | None, settle_children: bool = True) -> None:
     config = rt.config.selection
     report.policy = config.policy
     report.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
@@ -207,15 +220,16 @@ def _breed(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport
         parent = snapshot.agents[cand.id]
         selected = {"policy": config.policy, "seed": report.seed, "step": report.step, "draw": k}
         if rng.random() < rt.config.selfmod.transplant_share:
-            outcome = _transplant_child(rt, snapshot, journal, parent, rng, selected)
+            outcome = _transplant_child(rt, snapshot, journal, parent, rng, selected, settle_children)
             if outcome is not None:
                 report.children.append(outcome)
                 continue
-        report.children.append(_self_modified_child(rt, snapshot, journal, parent, rng, selected))
+        report.children.append(_self_modified_child(rt, snapshot, journal, parent, rng, selected,
+                                                    settle_children))
 
 
 def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, parent: Agent, rng: random.Random,
-                         selected: dict[str, Any]) -> Outcome:
+                         selected: dict[str, Any], settle_child: bool = True) -> Outcome:
     archive = rt.archive
     journal.phase("diagnose", parent=parent.id)
     record = parent.record or Record.new(status="evaluated", parent=None, generation=0)
@@ -251,11 +265,19 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
         creation={"tokens": usage.total_tokens, "cost_usd": round(usage.cost_usd, 6),
                   "agent_exit_code": mod.run.result.exit_code, "agent_seconds": round(mod.run.result.duration, 2),
                   "timed_out": mod.run.result.timed_out}))
-    return settle(rt, snapshot, journal, archive.refresh(snapshot, commit), "self-modification")
+    return _settle_or_defer(rt, snapshot, journal, archive.refresh(snapshot, commit), "self-modification",
+                            settle_child)
+
+
+def _settle_or_defer(rt: Runtime, snapshot: Snapshot, journal: Journal, child: Agent, origin: str,
+                     settle_child: bool) -> Outcome:
+    if settle_child:
+        return settle(rt, snapshot, journal, child, origin)
+    return Outcome(child.id, child.parent, origin, "pending", reason="to be evaluated by the fan-out")
 
 
 def _transplant_child(rt: Runtime, snapshot: Snapshot, journal: Journal, onto: Agent, rng: random.Random,
-                      selected: dict[str, Any]) -> Outcome | None:
+                      selected: dict[str, Any], settle_child: bool = True) -> Outcome | None:
     """Graft an admitted improvement from another lineage onto ``onto`` (None when no graft applies)."""
     lineage = set()
     node: Agent | None = onto
@@ -272,7 +294,8 @@ def _transplant_child(rt: Runtime, snapshot: Snapshot, journal: Journal, onto: A
             continue
         journal.phase("commit", parent=onto.id)
         commit = create_transplant(rt.archive, snapshot, improvement, onto, tree, selected)
-        return settle(rt, snapshot, journal, rt.archive.refresh(snapshot, commit), "transplant")
+        return _settle_or_defer(rt, snapshot, journal, rt.archive.refresh(snapshot, commit), "transplant",
+                                settle_child)
     return None
 
 
