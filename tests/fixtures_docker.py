@@ -34,3 +34,24 @@ def docker_sandbox(docker_available: None) -> Iterator[DockerSandbox]:
 @pytest.fixture
 def process_sandbox() -> ProcessSandbox:
     return ProcessSandbox(pids_limit=TEST_PIDS_LIMIT, quiet=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs docker (directly, or as the ``docker`` case of a parametrized sandbox)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if "docker_available" in getattr(item, "fixturenames", ()) or (
+                callspec is not None and "docker" in callspec.params.values()):
+            item.add_marker(pytest.mark.docker)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many docker tests ran: in CI they must run, not skip."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        reports = terminalreporter.stats.get(outcome, [])
+        counted = {r.nodeid for r in reports if "docker" in getattr(r, "keywords", {})}
+        if counted:
+            counts[outcome] = len(counted)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "none collected"
+    terminalreporter.write_line(f"docker tests: {summary}")
