@@ -17,8 +17,9 @@ import pygit2
 from pygit2.enums import CheckoutStrategy, FileMode
 
 from gitdgm.errors import ArchiveError
+from gitdgm.load_cache import CommitFacts, LoadCache
 from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
-from gitdgm.record import Record, RecordError, SummaryCache, summarise
+from gitdgm.record import Record, RecordError, summarise, summary_of
 
 BRANCH_PREFIX = "refs/heads/dgm/"
 REJECTED_PREFIX = "refs/dgm/rejected/"
@@ -80,9 +81,6 @@ class Snapshot:
     agents: dict[str, Agent]
     warnings: list[str]
 
-    def admitted_children(self, agent: Agent) -> int:
-        return sum(1 for c in agent.children if self.agents[c].admitted)
-
     def seed(self) -> Agent:
         roots = [a for a in self.agents.values() if a.parent is None]
         if not roots:
@@ -122,39 +120,40 @@ class Archive:
     # --- reading --------------------------------------------------------------------------------------------
     def load(self) -> Snapshot:
         warnings: list[str] = []
-        cache = SummaryCache(Path(self.repo.path) / "gitdgm" / "summaries.json")
+        cache = LoadCache(Path(self.repo.path) / "gitdgm")
         infos: dict[str, dict[str, Any]] = {}
         blobs: dict[str, str] = {}
         for commit_hex, blob in self.records.entries():
             blobs[commit_hex] = str(blob)
-            infos[commit_hex] = cache.get(str(blob), lambda blob=blob: self.repo[blob].data)
+            infos[commit_hex] = cache.summary(str(blob), lambda blob=blob: _summary_or_error(self.repo, blob))
             if "error" in infos[commit_hex]:
                 warnings.append(f"agent {agent_id(commit_hex)}: note skipped: {infos[commit_hex]['error']}")
-        cache.save(set(blobs.values()))
         refs = self._agent_refs()
         agents: dict[str, Agent] = {}
+        first_parents: dict[str, str | None] = {}
         for commit_hex in set(infos) | set(refs):
             info = infos.get(commit_hex, {})
             if "error" in info:
                 continue
-            try:
-                commit = self.repo[commit_hex]
-            except (KeyError, ValueError):
+            facts = self._commit_facts(commit_hex, cache)
+            if facts is None:
                 warnings.append(f"agent {agent_id(commit_hex)}: its commit is missing from the repository; skipped")
                 continue
             blob = blobs.get(commit_hex)
+            first_parents[agent_id(commit_hex)] = facts.parent
             agents[agent_id(commit_hex)] = Agent(
-                id=agent_id(commit_hex), commit=commit_hex, tree=str(commit.tree_id), parent=None,
-                summary=commit.message.split("\n", 1)[0], info=info, ref=refs.get(commit_hex),
+                id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, parent=None, summary=facts.subject,
+                info=info, ref=refs.get(commit_hex),
                 _load_record=(lambda c=commit_hex, b=blob: self._parse_note(c, b)) if blob else None)
         by_commit = {a.commit: a for a in agents.values()}
         for agent in agents.values():
-            agent.parent = self._parent_agent(agent.commit, by_commit)
+            agent.parent = self._parent_agent(first_parents[agent.id], by_commit, cache)
             if agent.parent is not None:
                 agents[agent.parent].children.append(agent.id)
-            elif self.repo[agent.commit].parent_ids:
+            elif first_parents[agent.id] is not None:
                 raise ArchiveError(f"the seed agent is missing: agent {agent.id}'s parent commit is not an agent "
                                    f"(restore its branch and note, or run `gitdgm init` in a new archive)")
+        cache.save({"summaries": set(blobs.values()), "commits": set(by_commit)})
         return Snapshot(agents, warnings)
 
     def refresh(self, snapshot: Snapshot, commit_hex: str) -> Agent:
@@ -167,10 +166,12 @@ class Archive:
                     if (r := self.repo.references.get(name)) is not None and str(r.target) == commit_hex), None)
         agent = snapshot.agents.get(agent_id(commit_hex))
         if agent is None:
-            commit = self.repo[commit_hex]
-            agent = Agent(id=agent_id(commit_hex), commit=commit_hex, tree=str(commit.tree_id), parent=None,
-                          summary=commit.message.split("\n", 1)[0], info=info, ref=ref)
-            agent.parent = self._parent_agent(commit_hex, {a.commit: a for a in snapshot.agents.values()})
+            facts = self._commit_facts(commit_hex)
+            if facts is None:
+                raise ArchiveError(f"agent {agent_id(commit_hex)}: its commit is missing from the repository")
+            agent = Agent(id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, parent=None,
+                          summary=facts.subject, info=info, ref=ref)
+            agent.parent = self._parent_agent(facts.parent, {a.commit: a for a in snapshot.agents.values()})
             snapshot.agents[agent.id] = agent
             if agent.parent is not None:
                 snapshot.agents[agent.parent].children.append(agent.id)
@@ -199,13 +200,27 @@ class Archive:
         if loose.is_dir() and sum(1 for _ in zip(range(threshold + 1), os.scandir(loose))) > threshold:
             self.repo.compress_references()
 
-    def _parent_agent(self, commit_hex: str, by_commit: Mapping[str, Agent]) -> str | None:
-        """The nearest ancestor that is an agent (a human may have made several commits in between)."""
-        commit = self.repo[commit_hex]
-        while commit.parent_ids:
-            commit = self.repo[commit.parent_ids[0]]
-            if str(commit.id) in by_commit:
-                return by_commit[str(commit.id)].id
+    def _commit_facts(self, commit_hex: str, cache: LoadCache | None = None) -> CommitFacts | None:
+        """A commit's tree, first parent and subject (read once, then from the load cache); None if missing."""
+        def read() -> CommitFacts:
+            commit = self.repo[commit_hex]
+            parents = commit.parent_ids
+            return CommitFacts(str(commit.tree_id), str(parents[0]) if parents else None,
+                               commit.message.split("\n", 1)[0])
+        try:
+            return cache.commit(commit_hex, read) if cache is not None else read()
+        except (KeyError, ValueError):
+            return None
+
+    def _parent_agent(self, parent_hex: str | None, by_commit: Mapping[str, Agent],
+                      cache: LoadCache | None = None) -> str | None:
+        """The nearest ancestor from ``parent_hex`` on that is an agent (a human may have made several commits
+        in between)."""
+        while parent_hex is not None:
+            if parent_hex in by_commit:
+                return by_commit[parent_hex].id
+            facts = self._commit_facts(parent_hex, cache)
+            parent_hex = facts.parent if facts is not None else None
         return None
 
     def resolve(self, rev: str, snapshot: Snapshot | None = None) -> Agent:
@@ -356,6 +371,14 @@ class Archive:
         parents = [] if repo.head_is_unborn else [repo.head.target]
         sig = self.committer()
         return str(repo.create_commit("HEAD", sig, sig, message, index.write_tree(repo), parents))
+
+def _summary_or_error(repo: pygit2.Repository, blob: pygit2.Oid) -> dict[str, Any]:
+    """A note's summary, or ``{"error": ...}`` for a note that is not a gitdgm record (cached like a summary)."""
+    try:
+        return summary_of(repo.odb.read(blob)[1])  # the object database reads a blob 2x faster than repo[blob]
+    except RecordError as exc:
+        return {"error": str(exc)}
+
 
 def parse_trailers(message: str) -> dict[str, str]:
     """``Key: value`` lines of a commit message's last paragraph."""

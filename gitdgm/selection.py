@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -53,8 +54,9 @@ def _sigmoid(x: float) -> float:
 
 def candidates(snapshot: Snapshot) -> list[Candidate]:
     """Admitted agents with a score, in a stable order (so a seed reproduces a choice)."""
-    return [Candidate(a.id, a.parent, a.score or 0.0, snapshot.admitted_children(a))
-            for a in sorted(snapshot.agents.values(), key=lambda a: a.id) if a.admitted]
+    admitted = sorted((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.id)
+    children = Counter(a.parent for a in admitted)
+    return [Candidate(a.id, a.parent, a.score or 0.0, children[a.id]) for a in admitted]
 
 
 def probabilities(cands: Sequence[Candidate], config: SelectionConfig) -> list[float]:

@@ -182,6 +182,9 @@ def test_record_round_trip_drops_none_and_keeps_types() -> None:
     synthetic._record(random.Random(2), "b" * 40, 9, None).dumps(),
     b'schema = 1\nstatus = "evaluated"\nscore = 0.5\nnote = """\n[tasks.fake]\nx = 1\n"""\n[creation]\ncost_usd = 2\n',
     b'schema = 1\nstatus = "evaluated"\n[tasks.t]\nlines = [\n[1, 2],\n]\n[evaluation]\ncost_usd = 1.5\nscore = 1\n',
+    Record.new(status="evaluated", parent="c" * 12, generation=2, score=0.25, selection={"policy": "dgm", "seed": 7},
+               diagnosis={"entry": "t", "problem_description": "a\n[tasks.x]\nb"}, creation={"cost_usd": 0.5},
+               evaluation={"cost_usd": 1.25, "shards": {"1/2": "done"}}, tasks={"t": {"outcome": "resolved"}}).dumps(),
 ])
 def test_the_fast_summary_equals_the_full_parse(raw: bytes) -> None:
     assert summary_of(raw) == summarise(Record.parse(raw))

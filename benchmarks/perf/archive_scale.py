@@ -63,8 +63,8 @@ def measure(n: int, root: Path) -> None:
           f"{stats.seconds_per_agent * 1e3:.2f} ms per agent {verdict(stats.seconds_per_agent * 1e3, TARGETS['build_ms'])}"
           f"; deepest lineage {stats.max_depth}", flush=True)
 
-    cache = path / "gitdgm" / "summaries.json"
-    cache.unlink(missing_ok=True)
+    for cache in (path / "gitdgm").glob("load-cache.*"):
+        cache.unlink()
     cold = timed(lambda: Archive(path).load())
     warm = timed(lambda: Archive(path).load(), repeat=3)
     agents = len(Archive(path).load().agents)
