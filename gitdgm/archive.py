@@ -81,6 +81,12 @@ class Snapshot:
     agents: dict[str, Agent]
     warnings: list[str]
 
+    def best(self) -> Agent | None:
+        """The admitted agent with the highest score; ties go to the earliest generation, then the highest id, so
+        every process names the same one (agents are listed in no fixed order)."""
+        scored = [a for a in self.agents.values() if a.admitted and a.score is not None]
+        return max(scored, key=lambda a: (a.score, -self.generation_of(a), a.id), default=None)
+
     def seed(self) -> Agent:
         roots = [a for a in self.agents.values() if a.parent is None]
         if not roots:

@@ -135,7 +135,7 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
         archive.pack_refs()
     usage = rt.gateway.total
     report.cost_usd, report.tokens = usage.cost_usd, usage.total_tokens
-    best = max((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.score or 0.0, default=None)
+    best = snapshot.best()
     if best is not None:
         report.best, report.best_score = best.id, best.score
     return report

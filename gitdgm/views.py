@@ -80,14 +80,9 @@ def show_renderable(data: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def best_agent(snapshot: Snapshot) -> Agent | None:
-    scored = [a for a in snapshot.agents.values() if a.admitted and a.score is not None]
-    return max(scored, key=lambda a: (a.score, -snapshot.generation_of(a)), default=None)
-
-
 def best_path(snapshot: Snapshot) -> list[str]:
     """Ids from the seed to the best agent: the lineage the paper's figure highlights."""
-    best = best_agent(snapshot)
+    best = snapshot.best()
     path: list[str] = []
     while best is not None:
         path.append(best.id)

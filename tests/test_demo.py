@@ -29,7 +29,7 @@ def test_demo_runs_offline_and_prints_its_table(tmp_path: Path) -> None:
     snapshot = Archive(directory).load()
     seed = snapshot.seed()
     assert seed.score == pytest.approx(0.5)  # the easy half of the four tasks
-    best = max((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.score or 0)
+    best = snapshot.best()
     assert best.score == pytest.approx(1.0) and best.parent is not None
     assert IMPROVEMENT_MARKER in (Archive(directory).file_text(best.commit, "dgm_agent/prompts/system.md") or "")
     for agent in snapshot.agents.values():  # the result table lists every agent

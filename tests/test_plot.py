@@ -39,7 +39,7 @@ def svg_graph(path: Path) -> tuple[dict[str, ET.Element], set[tuple[str, str]], 
 
 
 def best_by_records(snapshot: Snapshot) -> str:
-    """The best agent worked out from the full records, independently of views.best_agent."""
+    """The best agent worked out from the full records, independently of Snapshot.best."""
     evaluated = [(a.record.data["score"], -a.record.data["generation"], a.id) for a in snapshot.agents.values()
                  if a.record.data["status"] == "evaluated"]
     return max(evaluated)[2]
