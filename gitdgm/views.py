@@ -67,6 +67,9 @@ def show_renderable(data: dict[str, Any]) -> Group:
                          f"score {_fmt_score(data['score'], data['resolved'], data['attempted'])}\n\n",
                          (data["subject"], "bold"), "\n")
     parts: list[Any] = [head]
+    reason = (data["record"] or {}).get("reason")
+    if reason:
+        parts.append(Text.assemble(("reason ", "bold"), reason, "\n"))
     if data["problem_statement"]:
         parts.append(Text(data["problem_statement"] + "\n"))
     tasks = (data["record"] or {}).get("tasks", {})

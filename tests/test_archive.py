@@ -25,6 +25,7 @@ from gitdgm import selection, synthetic
 from gitdgm.archive import Archive
 from gitdgm.config import SelectionConfig
 from gitdgm.errors import ArchiveError
+from gitdgm.record import Record
 
 
 # --- init -------------------------------------------------------------------------------------------------------
@@ -267,3 +268,13 @@ def test_a_synthetic_archive_is_consistent(tmp_path: Path) -> None:
     cands = selection.candidates(snapshot)
     assert {c.id for c in cands} == {a.id for a in snapshot.agents.values() if a.status == "evaluated"}
     assert selection.choose(cands, 3, SelectionConfig(), 5) == selection.choose(cands, 3, SelectionConfig(), 5)
+
+
+def test_show_says_why_an_agent_was_rejected(family: Family) -> None:
+    archive, b = family.archive, family.b
+    archive.reject(b)
+    archive.update_record(b, lambda r: Record(r.data | {"status": "rejected", "reason": "its own tests fail"}),
+                          "reject")
+    text = invoke("show", "-C", str(archive.path), b[:12]).stdout
+    assert "(rejected)" in text and "reason its own tests fail" in text
+    assert "reason" not in invoke("show", "-C", str(archive.path), family.a[:12]).stdout.split("\n\n")[0]
