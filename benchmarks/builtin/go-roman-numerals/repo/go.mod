@@ -1,0 +1,3 @@
+module example.com/chapters
+
+go 1.19
