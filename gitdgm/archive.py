@@ -85,7 +85,9 @@ class Snapshot:
         """The admitted agent with the highest score; ties go to the earliest generation, then the highest id, so
         every process names the same one (agents are listed in no fixed order)."""
         scored = [a for a in self.agents.values() if a.admitted and a.score is not None]
-        return max(scored, key=lambda a: (a.score, -self.generation_of(a), a.id), default=None)
+        top = max((a.score for a in scored), default=None)
+        tied = [a for a in scored if a.score == top]  # the tie-break reads generations, so only for the few
+        return max(tied, key=lambda a: (-self.generation_of(a), a.id), default=None)
 
     def seed(self) -> Agent:
         roots = [a for a in self.agents.values() if a.parent is None]
