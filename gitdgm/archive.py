@@ -380,6 +380,7 @@ class Archive:
         sig = self.committer()
         return str(repo.create_commit("HEAD", sig, sig, message, index.write_tree(repo), parents))
 
+
 def _summary_or_error(repo: pygit2.Repository, blob: pygit2.Oid) -> dict[str, Any]:
     """A note's summary, or ``{"error": ...}`` for a note that is not a gitdgm record (cached like a summary)."""
     try:
