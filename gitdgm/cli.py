@@ -157,7 +157,7 @@ def show(archive_path: str, agent: str, as_json: bool) -> None:
     if as_json:
         print_json(data)
     else:
-        console().print(views.show_renderable(data))
+        console().print(views.show_renderable(data), soft_wrap=True)  # like git show: lines as written
 
 
 @cli.command()
