@@ -8,7 +8,7 @@ from pathlib import Path
 from archive_helpers import add_child, evaluated, new_archive
 
 from gitdgm.archive import Archive
-from gitdgm.load_cache import LoadCache
+from gitdgm.load_cache import CACHE_VERSION, LoadCache
 
 
 def listing(archive: Archive) -> dict[str, tuple[object, ...]]:
@@ -27,7 +27,7 @@ def test_a_warm_load_equals_a_cold_one_and_reads_no_note(tmp_path: Path) -> None
     assert len(cache.tables["summaries"]) == 2
     assert listing(archive) == cold
     doctored = {blob: {**summary, "score": 0.125} for blob, summary in cache.tables["summaries"].items()}
-    (cache_dir / "load-cache.json").write_text(json.dumps({"version": 2, "summaries": doctored,
+    (cache_dir / "load-cache.json").write_text(json.dumps({"version": CACHE_VERSION, "summaries": doctored,
                                                           "commits": cache.tables["commits"]}))
     (cache_dir / "load-cache.log").write_text("")
     assert {row[4] for row in listing(archive).values()} == {0.125}  # a warm load parses no note
@@ -48,8 +48,8 @@ def test_a_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
     cold = listing(archive)  # the child's entries were appended to the log
     log = Path(archive.repo.path) / "gitdgm" / "load-cache.log"
     lines = log.read_bytes().splitlines()
-    assert lines and all(json.loads(line)[0] == 2 for line in lines)
-    log.write_bytes(b"\n".join(lines) + b'\n[2, "summaries", "abc", {"sta')
+    assert lines and all(json.loads(line)[0] == CACHE_VERSION for line in lines)
+    log.write_bytes(b"\n".join(lines) + f'\n[{CACHE_VERSION}, "summaries", "abc", {{"sta'.encode())
     assert listing(archive) == cold
 
 
@@ -76,5 +76,5 @@ def test_a_corrupt_cache_only_costs_a_reread(tmp_path: Path) -> None:
     cold = listing(archive)
     cache_dir = Path(archive.repo.path) / "gitdgm"
     (cache_dir / "load-cache.json").write_text("{not json")
-    (cache_dir / "load-cache.log").write_text('[2, "commits", "x"]\n"nonsense"\n')
+    (cache_dir / "load-cache.log").write_text(f'[{CACHE_VERSION}, "commits", "x"]\n"nonsense"\n')
     assert listing(archive) == cold
