@@ -20,11 +20,12 @@ from gitdgm.errors import ArchiveError
 from gitdgm.load_cache import CommitFacts, LoadCache
 from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
 from gitdgm.record import Record, RecordError, summarise, summary_of
+from gitdgm.sandbox.readback import Limits
+from gitdgm.workspace import snapshot
 
 BRANCH_PREFIX = "refs/heads/dgm/"
 REJECTED_PREFIX = "refs/dgm/rejected/"
 ID_LENGTH = 12
-IGNORED_NAMES = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 _GITDGM = pygit2.Signature("gitdgm", "gitdgm@localhost")
 
 
@@ -252,19 +253,9 @@ class Archive:
         return Record.parse(raw) if raw is not None else None
 
     # --- writing --------------------------------------------------------------------------------------------
-    def tree_from_directory(self, directory: Path) -> str:
-        """Store a directory's files (modes kept, caches and .git skipped) as a tree, without a working tree."""
-        index = pygit2.Index()
-        for root, dirs, files in os.walk(directory):
-            dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES)
-            for name in files:
-                full = Path(root, name)
-                if name.endswith((".pyc", ".pyo")) or full.is_symlink() or not full.is_file():
-                    continue
-                mode = FileMode.BLOB_EXECUTABLE if os.access(full, os.X_OK) else FileMode.BLOB
-                blob = self.repo.create_blob(full.read_bytes())
-                index.add(pygit2.IndexEntry(full.relative_to(directory).as_posix(), blob, mode))
-        return str(index.write_tree(self.repo))
+    def tree_from_directory(self, directory: Path, limits: Limits = Limits()) -> str:
+        """Store a directory's files (modes and links kept, never followed; caches and .git skipped) as a tree."""
+        return snapshot(directory, self.repo, limits)[0]
 
     def create_agent_commit(self, tree: str, parent: str | None, subject: str, body: str = "",
                             trailers: Mapping[str, str] | None = None,

@@ -77,6 +77,9 @@ class SandboxConfig:
     cpus: float = 1.0
     memory: str = "2g"
     pids: int = 512
+    #: caps on the repository an agent leaves: past them its attempt ends unresolved and nothing is copied
+    max_repo_mb: int = 256
+    max_repo_files: int = 50_000
 
 
 @dataclass
@@ -177,6 +180,8 @@ def _check_values(config: Config, source: str) -> None:
     need(config.eval.workers >= 1, "eval.workers must be at least 1")
     need(0 <= config.selfmod.transplant_share <= 1, "selfmod.transplant_share must lie in [0, 1]")
     need(config.budget.max_usd >= 0 and config.budget.max_tokens >= 0, "budget limits must be >= 0 (0 = none)")
+    need(config.sandbox.max_repo_mb > 0 and config.sandbox.max_repo_files > 0,
+         "sandbox.max_repo_mb and sandbox.max_repo_files must be positive")
     for model, price in config.model.prices.items():
         need(len(price) == 2, f"model.prices.{model} must be [usd_per_mtok_in, usd_per_mtok_out]")
 

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm.archive import Agent
-from gitdgm.errors import BudgetExceeded
+from gitdgm.errors import BudgetExceeded, ConfigError
 from gitdgm.record import Record, now
 from gitdgm.runner import run_agent
-from gitdgm.runtime import Runtime
+from gitdgm.runtime import Runtime, repo_limits
+from gitdgm.sandbox.readback import Untrusted
 from gitdgm.suites import Task, grade
-from gitdgm.workspace import AgentSpec, init_repo, read_agent_spec
+from gitdgm.workspace import AgentSpec, Workspace, new_store, read_agent_spec
 
 #: outcomes that show the agent produced a patch that could be graded (the DGM's "functional" test)
 GRADED = ("resolved", "unresolved")
@@ -167,33 +168,44 @@ def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any]
 
 def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task,
              stage: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One task: a fresh repository, the agent, its patch, the hidden tests. Never raises for agent faults."""
+    """One task: a fresh repository, the agent, its change, the hidden tests in a clean room. Never raises for
+    what the agent did: that ends as its recorded attempt."""
     started = time.monotonic()
     limit = rt.config.eval.agent_time_limit or task.time_limit
     with tempfile.TemporaryDirectory(prefix="gitdgm-task-") as tmp:
         repo = Path(tmp) / "repo"
         task.write_repo(repo)
-        init_repo(repo)
-        run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=agent_dir, repo_dir=repo,
-                        problem=task.problem, time_limit=limit, model=rt.config.model.name, agent_id=agent.id,
-                        task_id=task.id)
-        test_output = ""
-        if run.result.timed_out:
+        try:
+            workspace = Workspace(repo, new_store(Path(tmp) / "store"), repo_limits(rt.config))
+        except Untrusted as why:
+            raise ConfigError(f"task {task.id}: its own repository cannot be taken ({why}); "
+                              "raise [sandbox] max_repo_mb / max_repo_files in gitdgm.toml") from None
+        run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=agent_dir,
+                        workspace=workspace, problem=task.problem, time_limit=limit, model=rt.config.model.name,
+                        agent_id=agent.id, task_id=task.id)
+        patch, graded = run.patch, None
+        if run.changes is None:
+            outcome = "unresolved"
+        elif run.result.timed_out:
             outcome = "timeout"
-        elif not run.patch.strip():
+        elif run.changes.empty:
             outcome = "error" if run.result.exit_code != 0 else "empty_patch"
         else:
-            graded = grade(task, repo, rt.sandbox)
-            outcome, test_output = graded.outcome, graded.output
+            graded = grade(task, run.changes, rt.sandbox)
+            outcome = graded.outcome
     result = {
         "outcome": outcome, "stage": stage, "duration": round(time.monotonic() - started, 2),
         "agent_seconds": round(run.result.duration, 2), "exit_code": run.result.exit_code,
-        "patch_lines": run.patch.count("\n"), "tokens": run.usage.total_tokens,
+        "patch_lines": patch.count("\n"), "tokens": run.usage.total_tokens,
         "cost_usd": round(run.usage.cost_usd, 6), "requests": run.usage.requests, "model_errors": run.usage.errors,
     }
-    logs = {"outcome": outcome, "problem": task.problem[:LOG_LIMIT], "patch": run.patch[:LOG_LIMIT],
+    if run.refused:
+        result["reason"] = run.refused
+    if graded and graded.tampering:
+        result["tampering"] = list(graded.tampering)
+    logs = {"outcome": outcome, "problem": task.problem[:LOG_LIMIT], "patch": patch[:LOG_LIMIT],
             "agent_output": run.log_tail[-LOG_LIMIT:], "transcript": run.transcript[-LOG_LIMIT:],
-            "test_output": test_output[-LOG_LIMIT:]}
+            "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:]}
     return result, logs
 
 

@@ -6,14 +6,14 @@ of its own tree).
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitdgm.gateway import Gateway, Usage
 from gitdgm.sandbox import RunResult, Sandbox
-from gitdgm.workspace import AgentSpec, take_patch
+from gitdgm.sandbox.readback import Untrusted, read_text
+from gitdgm.workspace import AgentSpec, Changes, Workspace
 
 LOG_TAIL = 20_000
 
@@ -21,16 +21,21 @@ LOG_TAIL = 20_000
 @dataclass
 class AgentRun:
     result: RunResult
-    patch: str
+    changes: Changes | None  # None when what the agent left could not be taken (``refused`` says why)
     usage: Usage
     transcript: str  # the agent's own transcript.md (tail), for the diagnosis
     log_tail: str  # the agent's stdout/stderr (tail)
+    refused: str = ""
+
+    @property
+    def patch(self) -> str:
+        return self.changes.patch() if self.changes else ""
 
 
-def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir: Path, repo_dir: Path,
+def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir: Path, workspace: Workspace,
               problem: str, time_limit: float, model: str, agent_id: str, task_id: str,
               max_turns: int | None = None) -> AgentRun:
-    """Run ``spec.entry`` with ``repo_dir`` as its working directory; the patch is taken after it exits."""
+    """Run ``spec.entry`` in ``workspace``'s directory; its change is taken, as data, after it exits."""
     with tempfile.TemporaryDirectory(prefix="gitdgm-io-") as io_tmp:
         io_dir = Path(io_tmp)
         (io_dir / "problem.md").write_text(problem, encoding="utf-8")
@@ -45,19 +50,17 @@ def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir:
         }
         if max_turns:
             env["GITDGM_MAX_TURNS"] = str(max_turns)
-        token = gateway.open_run(agent_id, task_id)
-        env["OPENAI_API_KEY"] = token
+        endpoint = gateway.open_run(agent_id, task_id)
+        env["OPENAI_API_KEY"] = endpoint.token
         try:
             # a few seconds beyond the agent's own limit: it is told the limit and should stop itself
-            result = sandbox.run(spec.entry, mounts={"repo": repo_dir, "agent": agent_dir, "io": io_dir},
-                                 cwd="{repo}", env=env, timeout=time_limit + 15, socket=gateway.socket_path)
+            result = sandbox.run(spec.entry, mounts={"repo": workspace.directory, "agent": agent_dir, "io": io_dir},
+                                 cwd="{repo}", env=env, timeout=time_limit + 15, socket=endpoint.socket)
         finally:
-            usage = gateway.close_run(token)
-        transcript_file = io_dir / "out" / "transcript.md"
-        transcript = transcript_file.read_text(errors="replace")[-LOG_TAIL:] if transcript_file.is_file() else ""
-    return AgentRun(result, take_patch(repo_dir), usage, transcript, result.output[-LOG_TAIL:])
-
-
-def copy_tree(source: Path, dest: Path) -> Path:
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".git", "__pycache__"))
-    return dest
+            usage = gateway.close_run(endpoint.token)
+        transcript = read_text(io_dir, "out/transcript.md", LOG_TAIL, tail=True)
+    try:
+        changes, refused = workspace.changes(), ""
+    except Untrusted as why:
+        changes, refused = None, f"what the agent left cannot be taken: {why}"
+    return AgentRun(result, changes, usage, transcript, result.output[-LOG_TAIL:], refused)

@@ -15,6 +15,7 @@ from gitdgm.config import CONFIG_FILE, Config, load_config
 from gitdgm.errors import ConfigError
 from gitdgm.gateway import Budget, Gateway
 from gitdgm.sandbox import Sandbox, open_sandbox
+from gitdgm.sandbox.readback import Limits
 from gitdgm.suites import Suite, load_suite
 
 SCRIPTED = "scripted:"
@@ -31,6 +32,11 @@ class Runtime:
 
 def archive_config(archive: Archive) -> Config:
     return load_config(archive.default_branch_file(CONFIG_FILE), f"{CONFIG_FILE} (default branch)")
+
+
+def repo_limits(config: Config) -> Limits:
+    """The caps on a repository an agent leaves behind (``[sandbox] max_repo_mb``, ``max_repo_files``)."""
+    return Limits(max_files=config.sandbox.max_repo_files, max_bytes=config.sandbox.max_repo_mb * 2**20)
 
 
 def make_sandbox(config: Config, kind: str | None = None) -> Sandbox:

@@ -14,9 +14,9 @@ import pygit2
 
 from gitdgm.archive import Agent, Archive
 from gitdgm.errors import GitdgmError
-from gitdgm.runner import AgentRun, copy_tree, run_agent
-from gitdgm.runtime import Runtime
-from gitdgm.workspace import AgentSpecError, init_repo, read_agent_spec
+from gitdgm.runner import AgentRun, run_agent
+from gitdgm.runtime import Runtime, repo_limits
+from gitdgm.workspace import AgentSpecError, Workspace, read_agent_spec
 
 CHECK_TIME_LIMIT = 300
 
@@ -28,18 +28,23 @@ class SelfModification:
 
 
 def self_modify(rt: Runtime, parent: Agent, statement: str) -> SelfModification:
+    """Run ``parent`` on a copy of its own tree; the child's tree is what it leaves there, taken as data.
+
+    Raises GitdgmError when the parent cannot run or what it left cannot be taken (too large, links swapped)."""
     with tempfile.TemporaryDirectory(prefix="gitdgm-selfmod-") as tmp:
         code = rt.archive.materialise(parent.commit, Path(tmp) / "agent")
-        repo = copy_tree(code, Path(tmp) / "repo")
-        init_repo(repo)
+        repo = rt.archive.materialise(parent.commit, Path(tmp) / "repo")
         try:
             spec = read_agent_spec(code)
         except AgentSpecError as exc:
             raise GitdgmError(f"agent {parent.id} cannot run: {exc}") from None
-        run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=code, repo_dir=repo,
+        workspace = Workspace(repo, rt.archive.repo, repo_limits(rt.config))
+        run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=code, workspace=workspace,
                         problem=statement, time_limit=rt.config.selfmod.time_limit, model=rt.config.model.name,
                         agent_id=parent.id, task_id="self-modification", max_turns=rt.config.selfmod.max_turns)
-        return SelfModification(rt.archive.tree_from_directory(repo), run)
+        if run.changes is None:
+            raise GitdgmError(f"agent {parent.id}'s self-modification: {run.refused}")
+        return SelfModification(run.changes.tree, run)
 
 
 def functional_check(rt: Runtime, agent: Agent) -> str | None:

@@ -1,18 +1,27 @@
-"""Throwaway git repositories an agent works in, and the patch taken from them afterwards.
+"""Throwaway repositories an agent works in, and its change taken from them afterwards as data.
 
-An agent never gets a handle on the archive (DESIGN §4): it edits a fresh repository whose only commit is the
-starting state, so ``git diff`` there is its patch, and nothing it runs can reach another agent's refs or notes.
+An agent never gets a handle on the archive (DESIGN §4): it edits a fresh repository, so nothing it runs can
+reach another agent's refs or notes. What it leaves is hostile input (THREATS.md): the change is taken by walking
+the folder without following a link, within size caps, into an object store the agent never saw, and compared
+with the starting tree kept there; the agent's own ``.git`` is never read.
 """
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
+from pygit2.enums import CheckoutStrategy, FileMode
+
+from gitdgm.sandbox.readback import Limits, Untrusted, read_capped, read_entry, walk
 
 _SIG = pygit2.Signature("gitdgm", "gitdgm@localhost", 0, 0)
+#: Folders never part of an agent's tree or patch, wherever they are: version control, caches, installed packages.
+SKIP_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules"})
+SPEC_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,11 +38,15 @@ class AgentSpecError(ValueError):
 
 
 def read_agent_spec(agent_dir: Path) -> AgentSpec:
-    path = agent_dir / "agent.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw, cut = read_capped(agent_dir, "agent.toml", SPEC_LIMIT)
+        if cut:
+            raise AgentSpecError(f"agent.toml is larger than {SPEC_LIMIT // 1024} KiB")
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise AgentSpecError("agent.toml is missing from the agent's tree") from None
+    except Untrusted as exc:
+        raise AgentSpecError(f"agent.toml cannot be read: {exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AgentSpecError(f"agent.toml is not valid TOML: {exc}") from None
     entry, tests = data.get("entry"), data.get("test_command")
@@ -54,30 +67,123 @@ def init_repo(directory: Path) -> str:
     return str(tree)
 
 
-def take_patch(directory: Path) -> str:
-    """Everything the agent changed since the starting commit, new files included, as a patch."""
-    repo = pygit2.Repository(str(directory))
+class Workspace:
+    """A directory an agent edits, with what it held before the agent ran kept in ``store``, a git object
+    database the agent never sees. The agent's own ``.git`` is only a convenience for it: nothing here reads it.
+    """
+
+    def __init__(self, directory: Path, store: pygit2.Repository, limits: Limits) -> None:
+        self.directory, self.store, self.limits = directory, store, limits
+        self._known: Known = {}
+        self.base, _ = snapshot(directory, store, limits, self._known)
+        init_repo(directory)
+
+    def changes(self) -> Changes:
+        """What the agent made of the directory, taken as data: links are stored as links, modes as modes.
+
+        Raises Untrusted (the agent's doing: too large, a file swapped while read, the folder gone)."""
+        try:
+            tree, special = snapshot(self.directory, self.store, self.limits, self._known)
+        except (FileNotFoundError, NotADirectoryError):
+            raise Untrusted("the repository folder is gone") from None
+        except PermissionError as error:
+            raise Untrusted(f"a file of the repository cannot be read: {error.filename or error}") from None
+        return Changes(self.store, self.base, tree, tuple(special))
+
+
+Known = dict[str, tuple[tuple[int, int, int, int], pygit2.Oid]]
+
+
+def snapshot(directory: Path, store: pygit2.Repository, limits: Limits, known: Known | None = None
+             ) -> tuple[str, list[str]]:
+    """Store ``directory`` as a tree without following a link (links kept as links) and within ``limits``;
+    returns it and the special files left out. ``known`` lets an unchanged file skip being read again."""
+    known = {} if known is None else known
+    entries, special = walk(directory, limits, SKIP_DIRS)
     index = pygit2.Index()
-    index.read_tree(repo.head.peel(pygit2.Commit).tree)
-    for path in _files(directory):
-        index.add(pygit2.IndexEntry(path, repo.create_blob((directory / path).read_bytes()), _mode(directory / path)))
-    for entry in list(index):
-        if not (directory / entry.path).is_file():
-            index.remove(entry.path)
-    new_tree = repo[index.write_tree(repo)]
-    return repo.diff(repo.head.peel(pygit2.Tree), new_tree).patch or ""
-
-
-def _files(directory: Path) -> list[str]:
-    skip = {".git", "__pycache__", ".pytest_cache", "node_modules"}
-    out = []
-    for path in directory.rglob("*"):
-        rel = path.relative_to(directory)
-        if any(part in skip for part in rel.parts) or path.suffix == ".pyc" or path.is_symlink() or not path.is_file():
+    for entry in entries:
+        if entry.path.endswith((".pyc", ".pyo")):
             continue
-        out.append(rel.as_posix())
-    return out
+        seen = known.get(entry.path)
+        if seen is not None and seen[0] == entry.key:
+            oid = seen[1]
+        else:
+            oid = store.create_blob(read_entry(directory, entry))
+            known[entry.path] = (entry.key, oid)
+        index.add(pygit2.IndexEntry(entry.path, oid, _mode(entry.mode)))
+    return str(index.write_tree(store)), special
 
 
-def _mode(path: Path) -> int:
-    return pygit2.enums.FileMode.BLOB_EXECUTABLE if path.stat().st_mode & 0o111 else pygit2.enums.FileMode.BLOB
+@dataclass(frozen=True)
+class Change:
+    path: str
+    new: bool  # the path is absent from the starting tree
+    deleted: bool
+    mode: int  # the git mode after the change (0 when deleted)
+    blob: str  # the blob after the change ("" when deleted)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The starting tree and the agent's tree, both in ``store``."""
+
+    store: pygit2.Repository
+    base: str
+    tree: str
+    special: tuple[str, ...] = ()  # FIFOs, sockets, devices the agent left: never part of its tree
+
+    @property
+    def empty(self) -> bool:
+        return self.base == self.tree
+
+    def patch(self) -> str:
+        return self._diff().patch or ""
+
+    def entries(self) -> list[Change]:
+        out = []
+        for delta in self._diff().deltas:
+            deleted = delta.status == pygit2.enums.DeltaStatus.DELETED
+            after = delta.old_file if deleted else delta.new_file
+            out.append(Change(after.path, delta.status == pygit2.enums.DeltaStatus.ADDED, deleted,
+                              0 if deleted else after.mode, "" if deleted else str(after.id)))
+        return out
+
+    def base_paths(self) -> list[str]:
+        index = pygit2.Index()
+        index.read_tree(self.store[self.base])
+        return [entry.path for entry in index]
+
+    def apply(self, changes: list[Change]) -> str:
+        """The starting tree with ``changes`` (a subset of ``entries()``) applied: the tree a clean room grades."""
+        index = pygit2.Index()
+        index.read_tree(self.store[self.base])
+        for change in sorted(changes, key=lambda c: not c.deleted):  # deletions first: a file may become a folder
+            if change.deleted:
+                index.remove(change.path)
+            else:
+                index.add(pygit2.IndexEntry(change.path, pygit2.Oid(hex=change.blob), change.mode))
+        return str(index.write_tree(self.store))
+
+    def link_target(self, change: Change) -> str:
+        return self.store[change.blob].data.decode("utf-8", "replace")
+
+    def materialise(self, tree: str, directory: Path) -> Path:
+        """Write ``tree`` into the new, empty ``directory``: files written fresh, links as links, never followed."""
+        directory.mkdir(parents=True)
+        self.store.checkout_tree(self.store[tree], directory=str(directory),
+                                 strategy=CheckoutStrategy.FORCE | CheckoutStrategy.DONT_UPDATE_INDEX)
+        return directory
+
+    def _diff(self) -> pygit2.Diff:
+        return self.store.diff(self.store[self.base], self.store[self.tree])
+
+
+def new_store(directory: Path) -> pygit2.Repository:
+    """A private object database for one run's trees."""
+    return pygit2.init_repository(str(directory), bare=True)
+
+
+def _mode(st_mode: int) -> int:
+    if stat.S_ISLNK(st_mode):
+        return FileMode.LINK
+    return FileMode.BLOB_EXECUTABLE if st_mode & 0o100 else FileMode.BLOB

@@ -11,9 +11,11 @@ import pytest
 
 from gitdgm.errors import ConfigError
 from gitdgm.sandbox import open_sandbox
-from gitdgm.suites import grade, load_suite
+from gitdgm.suites import load_suite
 from gitdgm.suites import swebench as swe
 from gitdgm.suites.polyglot import load_language
+from gitdgm.workspace import Workspace
+from grading_helpers import grade_workspace, task_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,10 +25,8 @@ def sandbox():
     return open_sandbox("process", quiet=True)
 
 
-def agent_repo(task, tmp_path: Path) -> Path:
-    repo = tmp_path / task.id
-    task.write_repo(repo)
-    return repo
+def agent_repo(task, tmp_path: Path) -> Workspace:
+    return task_workspace(task, tmp_path / task.id)
 
 
 # --- HumanEval --------------------------------------------------------------------------------------------------
@@ -40,13 +40,14 @@ def test_humaneval_loads_164_from_the_package() -> None:
 
 def test_humaneval_canonical_solution_passes_and_stub_fails(tmp_path: Path, sandbox) -> None:
     task = load_suite("humaneval").get("humaneval-32")  # its test uses poly(), a helper from the prompt
-    repo = agent_repo(task, tmp_path)
-    assert [p.name for p in repo.iterdir()] == ["solution.py"]
+    workspace = agent_repo(task, tmp_path)
+    repo = workspace.directory
+    assert [p.name for p in repo.iterdir() if p.name != ".git"] == ["solution.py"]
     stub = (repo / "solution.py").read_text()
     assert "def find_zero(xs: list):" in stub and "raise NotImplementedError" in stub and "find_zero" in task.problem
-    assert grade(task, repo, sandbox).outcome == "unresolved"
+    assert grade_workspace(task, workspace, sandbox).outcome == "unresolved"
     task.write_solution(repo)
-    result = grade(task, repo, sandbox)
+    result = grade_workspace(task, workspace, sandbox)
     assert result.outcome == "resolved", result.output
 
 
@@ -74,11 +75,12 @@ def test_polyglot_grades_stub_and_example(exercise: str, tmp_path: Path, sandbox
     if not shutil.which(tool):
         pytest.skip(f"{tool} is not installed here")
     task = load_suite(f"polyglot:{FIXTURES / 'polyglot' / language}").get(f"polyglot-{language}-{slug}")
-    repo = agent_repo(task, tmp_path)
+    workspace = agent_repo(task, tmp_path)
+    repo = workspace.directory
     assert not (repo / ".meta").exists() and not (repo / ".docs").exists()
-    assert grade(task, repo, sandbox).outcome == "unresolved"
+    assert grade_workspace(task, workspace, sandbox).outcome == "unresolved"
     task.write_solution(repo)
-    result = grade(task, repo, sandbox)
+    result = grade_workspace(task, workspace, sandbox)
     assert result.outcome == "resolved", result.output
 
 
@@ -113,11 +115,13 @@ def test_swebench_instance_converts(swebench_data: Path, tmp_path: Path, sandbox
     assert "tests/test_ops.py::test_divide_returns_a_float" in task.test_command
     assert "tests/test_ops.py::test_add" in task.test_command
     assert task.tests.paths() == ["tests/test_ops.py"] and task.solution.paths() == ["calc/ops.py"]
-    repo = agent_repo(task, tmp_path)
-    assert not (repo / ".git").exists() and "divide_returns" not in (repo / "tests/test_ops.py").read_text()
-    assert grade(task, repo, sandbox).outcome == "unresolved"
+    workspace = agent_repo(task, tmp_path)
+    repo = workspace.directory
+    task.write_repo(tmp_path / "plain")
+    assert not (tmp_path / "plain" / ".git").exists() and "divide_returns" not in (repo / "tests/test_ops.py").read_text()
+    assert grade_workspace(task, workspace, sandbox).outcome == "unresolved"
     task.write_solution(repo)
-    assert grade(task, repo, sandbox).outcome == "resolved"
+    assert grade_workspace(task, workspace, sandbox).outcome == "resolved"
     objects = _count_objects(swebench_data.parent / "repos" / "acme__calc")
     assert swe.diff(task, repo) == json.loads((FIXTURES / "swebench" / "instances.json").read_text())[0]["patch"]
     assert _count_objects(swebench_data.parent / "repos" / "acme__calc") == objects  # the clone is left alone

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from gitdgm.sandbox import open_sandbox
-from gitdgm.suites import Grade, Task, grade, load_suite
+from gitdgm.suites import Grade, Task, load_suite
+from grading_helpers import grade_workspace, task_workspace
 
 SUITE = load_suite("builtin")
 TOOLCHAINS = {"python": "python3", "javascript": "node", "go": "go", "rust": "cargo"}
@@ -22,12 +23,15 @@ TOOLCHAINS = {"python": "python3", "javascript": "node", "go": "go", "rust": "ca
 
 def _grade_both(task: Task, sandbox) -> tuple[Grade, Grade, list[str]]:
     with tempfile.TemporaryDirectory(prefix="gitdgm-builtin-") as tmp:
-        repo = Path(tmp) / "repo"
-        task.write_repo(repo)
-        seen_by_agent = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file())
-        as_given = grade(task, repo, sandbox)
+        workspace = task_workspace(task, Path(tmp))
+        repo = workspace.directory
+        seen_by_agent = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*")
+                               if p.is_file() and ".git" not in p.parts)
+        as_given = grade_workspace(task, workspace, sandbox)
         task.write_solution(repo)
-        return as_given, grade(task, repo, sandbox), seen_by_agent
+        solved = grade_workspace(task, workspace, sandbox)
+        assert not solved.tampering, f"the reference solution of {task.id} is dropped: {solved.tampering}"
+        return as_given, solved, seen_by_agent
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,22 @@
-"""Grade an agent's edited repository: a fresh copy, the hidden tests overlaid, the test command in a sandbox.
+"""Grade an agent's change in a clean room (THREATS.md): never in the folder the agent worked in.
 
-The agent's own directory is never touched, and the hidden tests exist only in the throwaway copy.
+The change is data (``workspace.Changes``, taken without following a link). What ``protect`` says belongs to
+the task is dropped from it and recorded as tampering; the rest is applied to the task's starting tree, written
+into a fresh folder, the hidden tests are laid over it, and the test command runs in a fresh sandbox.
 """
 
 from __future__ import annotations
 
-import shutil
+import posixpath
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from gitdgm.errors import ConfigError
+from gitdgm.suites.protect import Protection
 from gitdgm.suites.task import Task
+from gitdgm.workspace import Change, Changes
 
 Outcome = Literal["resolved", "unresolved", "timeout", "error"]
 # Exit codes of `sh` when the command itself could not run: the task's setup is at fault, not the agent.
@@ -27,19 +31,37 @@ class Grade:
     outcome: Outcome
     output: str
     duration: float
+    tampering: tuple[str, ...] = ()  # "path: why" for each change dropped from the patch
 
 
-def grade(task: Task, repo_dir: Path, sandbox: Any) -> Grade:
-    """Run ``task``'s hidden tests against a copy of ``repo_dir`` in ``sandbox`` (a gitdgm Sandbox)."""
-    if task.grader is not None:
-        return task.grader(task, repo_dir, sandbox)
+def clean_tree(task: Task, changes: Changes) -> tuple[str, tuple[str, ...]]:
+    """The tree to grade: the task's starting tree with the agent's allowed changes; and what was dropped."""
+    rule = Protection.for_task(task.tests.paths(), changes.base_paths(), task.test_command)
+    kept: list[Change] = []
+    dropped: list[str] = []
+    for change in changes.entries():
+        why = rule.why(change.path, new=change.new)
+        if why is None and change.mode == 0o120000 and _escapes(change.path, changes.link_target(change)):
+            why = "a link out of the repository"
+        if why:
+            dropped.append(f"{change.path}: {why}")
+        else:
+            kept.append(change)
+    return changes.apply(kept), tuple(dropped)
+
+
+def grade(task: Task, changes: Changes, sandbox: Any) -> Grade:
+    """Run ``task``'s hidden tests on the agent's ``changes`` in a clean room in ``sandbox`` (a gitdgm Sandbox)."""
+    tree, tampering = clean_tree(task, changes)
     with tempfile.TemporaryDirectory(prefix="gitdgm-grade-") as tmp:
-        work = Path(tmp) / "repo"
-        shutil.copytree(repo_dir, work, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        work = changes.materialise(tree, Path(tmp) / "repo")
+        if task.grader is not None:
+            graded = task.grader(task, work, sandbox)
+            return Grade(graded.outcome, graded.output, graded.duration, tampering)
         try:
             task.write_tests(work)
         except (ConfigError, OSError) as e:
-            return Grade("error", f"could not overlay the hidden tests of {task.id}: {e}", 0.0)
+            return Grade("error", f"could not overlay the hidden tests of {task.id}: {e}", 0.0, tampering)
         result = sandbox.run(
             ["sh", "-c", task.test_command],
             mounts={"repo": work},
@@ -49,9 +71,17 @@ def grade(task: Task, repo_dir: Path, sandbox: Any) -> Grade:
         )
     output = result.output + ("\n[output truncated]" if result.output_truncated else "")
     if result.timed_out:
-        return Grade("timeout", output + f"\n[tests ran past {task.test_time_limit:g} s]", result.duration)
+        return Grade("timeout", output + f"\n[tests ran past {task.test_time_limit:g} s]", result.duration, tampering)
     if result.exit_code == 0:
-        return Grade("resolved", output, result.duration)
+        return Grade("resolved", output, result.duration, tampering)
     if reason := _NOT_RUNNABLE.get(result.exit_code):
-        return Grade("error", output + f"\n[{reason}: exit {result.exit_code}]", result.duration)
-    return Grade("unresolved", output, result.duration)
+        return Grade("error", output + f"\n[{reason}: exit {result.exit_code}]", result.duration, tampering)
+    return Grade("unresolved", output, result.duration, tampering)
+
+
+def _escapes(path: str, target: str) -> bool:
+    """Whether a link at ``path`` pointing at ``target`` resolves outside the repository (read as text)."""
+    if target.startswith("/"):
+        return True
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    return resolved == ".." or resolved.startswith("../")
