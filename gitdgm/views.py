@@ -74,9 +74,10 @@ def show_renderable(data: dict[str, Any]) -> Group:
         parts.append(Text(data["problem_statement"] + "\n"))
     tasks = (data["record"] or {}).get("tasks", {})
     if tasks:
-        table = Table("task", "outcome", "seconds", box=None, header_style="bold")
+        table = Table("task", "outcome", "seconds", "note", box=None, header_style="bold")
         for task_id, result in sorted(tasks.items()):
-            table.add_row(task_id, _outcome_text(result.get("outcome", "?")), f"{result.get('duration', 0):.1f}")
+            table.add_row(task_id, _outcome_text(result.get("outcome", "?")), f"{result.get('duration', 0):.1f}",
+                          task_note(result))
         parts.append(table)
     if data["diff"]:
         parts.append(Syntax(data["diff"], "diff", theme="ansi_dark", background_color="default"))
@@ -135,6 +136,14 @@ def _score_text(agent: Agent) -> Text:
 def _status_text(status: str) -> Text:
     styles = {"evaluated": "green", "rejected": "red", "pending": "cyan", "evaluating": "magenta"}
     return Text(status, style=styles.get(status, ""))
+
+
+def task_note(result: dict[str, Any]) -> Text:
+    """What else a task result says: the changes dropped from its patch as tampering, or why it was not taken."""
+    tampering = result.get("tampering") or []
+    if tampering:
+        return Text(f"tampering dropped: {'; '.join(map(str, tampering))}", style="bold red")
+    return Text(str(result.get("reason", "")))
 
 
 def _outcome_text(outcome: str) -> Text:

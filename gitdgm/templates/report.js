@@ -152,11 +152,14 @@
       if (d.problem_statement) parts.push(el("h3", {}, "Problem statement"), el("pre", { id: "problem" }, d.problem_statement));
       const tasks = Object.entries((d.record || {}).tasks || {}).sort();
       if (tasks.length) {
-        const table = el("table", { id: "tasks" }, el("thead", {}, el("tr", {}, el("th", {}, "task"), el("th", {}, "outcome"), el("th", {}, "seconds"))));
+        const table = el("table", { id: "tasks" }, el("thead", {}, el("tr", {}, el("th", {}, "task"), el("th", {}, "outcome"), el("th", {}, "seconds"), el("th", {}, "note"))));
         const body = el("tbody");
         for (const [task, r] of tasks) {
           body.append(el("tr", {}, el("td", {}, task), el("td", { class: `outcome-${r.outcome}` }, r.outcome),
-            el("td", { class: "num" }, r.duration == null ? "-" : Number(r.duration).toFixed(1))));
+            el("td", { class: "num" }, r.duration == null ? "-" : Number(r.duration).toFixed(1)),
+            (r.tampering || []).length
+              ? el("td", { class: "tampering" }, `tampering dropped: ${r.tampering.join("; ")}`)
+              : el("td", {}, r.reason || "")));
         }
         table.append(body);
         parts.push(el("h3", {}, `Tasks (${tasks.filter(([, r]) => r.outcome === "resolved").length}/${tasks.length} resolved)`), table);
