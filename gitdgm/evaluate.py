@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm.archive import Agent
-from gitdgm.errors import BudgetExceeded, ConfigError
+from gitdgm.errors import ConfigError
 from gitdgm.record import Record, now
 from gitdgm.runner import run_agent
 from gitdgm.runtime import Runtime, repo_limits

@@ -61,7 +61,7 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
         base_url, api_key = stack.enter_context(_upstream(config, suite_root))
         tmp = Path(tempfile.mkdtemp(prefix="gitdgm-gw-"))
         stack.callback(shutil.rmtree, tmp, True)
-        gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw.sock", prices=prices, budget=budget,
+        gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw", prices=prices, budget=budget,
                                               transcripts_dir=tmp / "transcripts",
                                               upstream_timeout=config.model.request_timeout))
         yield Runtime(archive, config, box, gateway, loaded_suite)

@@ -234,16 +234,16 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
     journal.phase("diagnose", parent=parent.id)
     record = parent.record or Record.new(status="evaluated", parent=None, generation=0)
     files = {path: data for path, data in _tree_files(archive, parent.commit)}
-    token = rt.gateway.open_run(parent.id, "diagnosis")
+    endpoint = rt.gateway.open_run(parent.id, "diagnosis")
     try:
-        diagnosis = diagnose(socket=rt.gateway.socket_path, token=token,
+        diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token,
                              model=rt.config.model.diagnosis_model or rt.config.model.name, code=agent_code(files),
                              record=record, logs=unpack_logs(archive.logs.read(parent.commit)), rng=rng,
                              attempts=rt.config.selfmod.diagnosis_attempts)
     except DiagnosisFailed as exc:
         return Outcome(None, parent.id, "self-modification", "no child", reason=str(exc))
     finally:
-        diagnosis_usage = rt.gateway.close_run(token)
+        diagnosis_usage = rt.gateway.close_run(endpoint.token)
     journal.phase("self-modify", parent=parent.id)
     statement = diagnosis.problem_statement()
     try:

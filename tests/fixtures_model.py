@@ -3,9 +3,10 @@
 - ``scripted_upstream(script) -> base_url``: a real HTTP server on 127.0.0.1 replying from a script
   (a dict in the TOML format of ``gitdgm.gateway.fake``, or a path); ``scripted_upstream.requests_seen(url)``
   lists what it was sent.
-- ``gateway(upstream_url, **options) -> Gateway``: a started gateway on a unix socket in a short temp dir,
-  key ``TEST_API_KEY``, fast retries, transcripts under ``tmp_path / "transcripts"``.
-- ``openai_client(gw, token) -> openai.OpenAI``: the real client, connected over the gateway's socket.
+- ``gateway(upstream_url, **options) -> Gateway``: a started gateway whose run sockets live in a short temp
+  dir, key ``TEST_API_KEY``, fast retries, transcripts under ``tmp_path / "transcripts"``.
+- ``openai_client(endpoint) -> openai.OpenAI``: the real client, connected over a run's own socket with its
+  token (``endpoint`` is what ``Gateway.open_run`` returned).
 All are stopped at teardown.
 """
 
@@ -21,7 +22,7 @@ import httpx
 import openai
 import pytest
 
-from gitdgm.gateway import Gateway, RetryPolicy
+from gitdgm.gateway import Gateway, RetryPolicy, RunEndpoint
 from gitdgm.gateway.fake import FakeUpstream, ScriptSource
 
 TEST_API_KEY = "sk-gitdgm-test-SECRET-4f1c9e"
@@ -65,7 +66,7 @@ def gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
         options.setdefault("retry", FAST_RETRY)
         options.setdefault("transcripts_dir", tmp_path / "transcripts")
         options.setdefault("upstream_timeout", 10.0)
-        gw = Gateway(upstream_url, options.pop("api_key"), socket_dir / f"gw{len(started)}.sock", **options)
+        gw = Gateway(upstream_url, options.pop("api_key"), socket_dir / f"gw{len(started)}", **options)
         started.append(gw.start())
         return gw
 
@@ -76,12 +77,14 @@ def gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
 
 
 @pytest.fixture
-def openai_client() -> Iterator[Callable[[Gateway, str], openai.OpenAI]]:
+def openai_client() -> Iterator[Callable[[RunEndpoint], openai.OpenAI]]:
     clients: list[openai.OpenAI] = []
 
-    def make(gw: Gateway, token: str) -> openai.OpenAI:
-        http_client = httpx.Client(transport=httpx.HTTPTransport(uds=str(gw.socket_path)))
-        client = openai.OpenAI(base_url="http://gateway/v1", api_key=token, http_client=http_client, timeout=20)
+    def make(endpoint: RunEndpoint) -> openai.OpenAI:
+        http_client = httpx.Client(transport=httpx.HTTPTransport(uds=str(endpoint.socket)))
+        client = openai.OpenAI(
+            base_url="http://gateway/v1", api_key=endpoint.token, http_client=http_client, timeout=20
+        )
         clients.append(client)
         return client
 

@@ -1,8 +1,9 @@
-"""What only the docker sandbox promises: no network, yet the gateway's unix socket is reachable."""
+"""What only the docker sandbox promises: no network, yet the gateway's unix socket is reachable (its own only)."""
 
 from __future__ import annotations
 
 import http.server
+import json
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,20 @@ ASK_GATEWAY = (
     "c = httpx.Client(transport=httpx.HTTPTransport(uds=os.environ['GITDGM_GATEWAY_SOCKET'])); "
     "print(c.get(os.environ['OPENAI_BASE_URL'] + '/ping').text)"
 )
+
+
+PROBE_OWN_SOCKET = """
+import json, os, httpx
+folder = os.path.dirname(os.environ["GITDGM_GATEWAY_SOCKET"])
+try:
+    open(os.path.join(folder, "planted"), "w")
+    write = "written"
+except OSError as error:
+    write = error.strerror
+client = httpx.Client(transport=httpx.HTTPTransport(uds=os.environ["GITDGM_GATEWAY_SOCKET"]))
+reply = client.get("http://gateway/v1/models", headers={"Authorization": "Bearer " + os.environ["OPENAI_API_KEY"]})
+print(json.dumps({"listing": sorted(os.listdir(folder)), "write": write, "status": reply.status_code}))
+"""
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -82,3 +97,15 @@ def test_gateway_socket_is_reachable(request: pytest.FixtureRequest, kind: str, 
                          env={"GITDGM_GATEWAY_SOCKET": "{socket}", "OPENAI_BASE_URL": "http://gateway/v1"})
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "pong /v1/ping"
+
+
+def test_a_run_reaches_only_its_own_gateway_socket_mounted_read_only(
+    docker_sandbox: DockerSandbox, scripted_upstream, gateway
+) -> None:
+    gw = gateway(scripted_upstream({"schema": 1, "scenario": []}))
+    mine, other = gw.open_run(agent="a", task="t"), gw.open_run(agent="b", task="t")
+    result = docker_sandbox.run(["python3", "-c", PROBE_OWN_SOCKET], mounts={}, cwd="/", timeout=30, socket=mine.socket,
+                                env={"GITDGM_GATEWAY_SOCKET": "{socket}", "OPENAI_API_KEY": mine.token})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"listing": ["gw.sock"], "write": "Read-only file system", "status": 200}
+    assert [p.name for p in mine.socket.parent.iterdir()] == ["gw.sock"] and other.socket.is_socket()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fixtures_model import TEST_API_KEY
 
-from gitdgm.gateway import Gateway
+from gitdgm.gateway import RunEndpoint
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +78,7 @@ def run_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # A user's shell often holds the real key; the agent must get the run token instead.
     monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
 
-    def run(gw: Gateway, token: str, *, time_limit: float = 60, **extra: str) -> Run:
+    def run(endpoint: RunEndpoint, *, time_limit: float = 60, **extra: str) -> Run:
         repo = tmp_path / "repo"
         repo.mkdir()
         (repo / "calc.py").write_text(CALC)
@@ -96,8 +96,8 @@ def run_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 "GITDGM_TIME_LIMIT": str(time_limit),
                 "GITDGM_MODEL": "scripted-model",
                 "OPENAI_BASE_URL": "http://gateway/v1",
-                "GITDGM_GATEWAY_SOCKET": str(gw.socket_path),
-                "OPENAI_API_KEY": token,
+                "GITDGM_GATEWAY_SOCKET": str(endpoint.socket),
+                "OPENAI_API_KEY": endpoint.token,
                 "GITDGM_MODEL_RETRIES": "1",
                 "GITDGM_RETRY_DELAY": "0.05",
             }
@@ -136,8 +136,8 @@ def test_agent_fixes_the_bug_through_the_gateway(scripted_upstream, gateway, run
         )
     )
     gw = gateway(url)
-    token = gw.open_run(agent="seed", task="calc")
-    run = run_agent(gw, token)
+    endpoint = gw.open_run(agent="seed", task="calc")
+    run = run_agent(endpoint)
 
     assert run.exit_code == 0, run.output
     assert run.diff() == EXPECTED_DIFF
@@ -145,7 +145,7 @@ def test_agent_fixes_the_bug_through_the_gateway(scripted_upstream, gateway, run
     seen = scripted_upstream.requests_seen(url)
     assert "def add(a, b):\n    return a - b" in tool_results(seen[1])[0]  # the model saw what cat printed
     assert tool_results(seen[3])[-1].startswith("5\n")
-    usage = gw.close_run(token)
+    usage = gw.close_run(endpoint.token)
     assert usage.requests == 4 and usage.errors == 0
     assert usage.prompt_tokens == run.end["usage"]["prompt_tokens"]  # the agent and the gateway agree
     assert usage.completion_tokens == run.end["usage"]["completion_tokens"]
@@ -166,7 +166,7 @@ def test_tool_errors_go_back_to_the_model_and_the_run_goes_on(scripted_upstream,
         )
     )
     gw = gateway(url)
-    run = run_agent(gw, gw.open_run(agent="seed", task="calc"), GITDGM_BASH_TIMEOUT="1")
+    run = run_agent(gw.open_run(agent="seed", task="calc"), GITDGM_BASH_TIMEOUT="1")
 
     assert run.exit_code == 0, run.output
     assert run.end["reason"] == "done" and run.end["turns"] == 6
@@ -182,7 +182,7 @@ def test_tool_errors_go_back_to_the_model_and_the_run_goes_on(scripted_upstream,
 def test_turn_cap_ends_the_run_cleanly(scripted_upstream, gateway, run_agent) -> None:
     url = scripted_upstream(script(*[bash("true")] * 10))
     gw = gateway(url)
-    run = run_agent(gw, gw.open_run(agent="seed", task="calc"), GITDGM_MAX_TURNS="3")
+    run = run_agent(gw.open_run(agent="seed", task="calc"), GITDGM_MAX_TURNS="3")
     assert run.exit_code == 0, run.output
     assert run.end["reason"] == "turn_limit"
     assert len(scripted_upstream.requests_seen(url)) == 3
@@ -190,7 +190,7 @@ def test_turn_cap_ends_the_run_cleanly(scripted_upstream, gateway, run_agent) ->
 
 def test_time_cap_ends_the_run_cleanly(scripted_upstream, gateway, run_agent) -> None:
     gw = gateway(scripted_upstream(script(*[bash("sleep 0.5")] * 40)))
-    run = run_agent(gw, gw.open_run(agent="seed", task="calc"), time_limit=3)
+    run = run_agent(gw.open_run(agent="seed", task="calc"), time_limit=3)
     assert run.exit_code == 0, run.output
     assert run.end["reason"] == "time_limit"
     assert run.duration < 10
@@ -201,13 +201,13 @@ def test_upstream_down_ends_the_run_with_a_log(gateway, run_agent) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     gw = gateway(f"http://127.0.0.1:{port}/v1")
-    token = gw.open_run(agent="seed", task="calc")
-    run = run_agent(gw, token, time_limit=60)
+    endpoint = gw.open_run(agent="seed", task="calc")
+    run = run_agent(endpoint, time_limit=60)
     assert run.duration < 20
     assert run.exit_code == 3, run.output
     assert run.end["reason"] == "model_error"
     assert f"upstream http://127.0.0.1:{port}/v1 unreachable" in run.end["detail"]
-    assert gw.close_run(token).errors == 2  # the agent's one retry, each one retried by the gateway
+    assert gw.close_run(endpoint.token).errors == 2  # the agent's one retry, each one retried by the gateway
 
 
 def test_api_key_never_reaches_the_agent(scripted_upstream, gateway, run_agent, tmp_path) -> None:
@@ -215,8 +215,8 @@ def test_api_key_never_reaches_the_agent(scripted_upstream, gateway, run_agent, 
         script(bash("env"), bash("echo $OPENAI_API_KEY; cat /proc/$PPID/environ | tr '\\0' '\\n'"), {"content": "ok"})
     )
     gw = gateway(url)
-    token = gw.open_run(agent="seed", task="calc")
-    run = run_agent(gw, token)
+    endpoint = gw.open_run(agent="seed", task="calc")
+    run = run_agent(endpoint)
     assert run.exit_code == 0, run.output
 
     seen = scripted_upstream.requests_seen(url)
@@ -228,6 +228,6 @@ def test_api_key_never_reaches_the_agent(scripted_upstream, gateway, run_agent, 
     assert {s["authorization"] for s in seen} == {f"Bearer {TEST_API_KEY}"}  # only the gateway used it
     agent_logs = [p.read_text() for p in run.out_dir.rglob("*") if p.is_file()]
     transcripts = [p.read_text() for p in (tmp_path / "transcripts").rglob("*.jsonl")]
-    assert len(agent_logs) == 2 and not any(TEST_API_KEY in text or token in text for text in agent_logs)
+    assert len(agent_logs) == 2 and not any(TEST_API_KEY in text or endpoint.token in text for text in agent_logs)
     assert transcripts and not any(TEST_API_KEY in text for text in transcripts)
-    assert TEST_API_KEY not in run.output and token not in run.output
+    assert TEST_API_KEY not in run.output and endpoint.token not in run.output

@@ -1,5 +1,5 @@
 """Added latency of the FM gateway per call: the same request direct to the scripted upstream and through
-the gateway's unix socket, interleaved, ``--calls`` of each. Target: median added latency < 5 ms.
+a run's own gateway socket, interleaved, ``--calls`` of each. Target: median added latency < 5 ms.
 
     python benchmarks/perf/gateway_latency.py [--calls 300]
 """
@@ -40,21 +40,21 @@ def main() -> None:
         with Gateway(
             fake.base_url,
             "sk-bench",
-            Path(tmp) / "gw.sock",
+            Path(tmp) / "gw",
             prices={"bench": (0.0, 0.0)},
             transcripts_dir=Path(tmp) / "t",
         ) as gw:
-            token = gw.open_run(agent="bench", task="latency")
+            run = gw.open_run(agent="bench", task="latency")
             direct = httpx.Client(base_url=fake.base_url + "/")
             relayed = httpx.Client(
                 base_url="http://gateway/v1/",
-                transport=httpx.HTTPTransport(uds=str(gw.socket_path)),
-                headers={"Authorization": f"Bearer {token}"},
+                transport=httpx.HTTPTransport(uds=str(run.socket)),
+                headers={"Authorization": f"Bearer {run.token}"},
             )
             for _ in range(20):  # warm up connections on both paths
                 timed(direct, "chat/completions"), timed(relayed, "chat/completions")
             samples = [(timed(direct, "chat/completions"), timed(relayed, "chat/completions")) for _ in range(calls)]
-            usage = gw.close_run(token)
+            usage = gw.close_run(run.token)
     direct_ms = [d * 1000 for d, _ in samples]
     relayed_ms = [r * 1000 for _, r in samples]
     added = [r - d for d, r in zip(direct_ms, relayed_ms, strict=True)]

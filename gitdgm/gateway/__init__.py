@@ -4,7 +4,7 @@
 """
 
 from gitdgm.gateway.accounting import Budget, Usage
-from gitdgm.gateway.server import Gateway
+from gitdgm.gateway.server import Gateway, RunEndpoint
 from gitdgm.gateway.upstream import RetryPolicy
 
-__all__ = ["Budget", "Gateway", "RetryPolicy", "Usage"]
+__all__ = ["Budget", "Gateway", "RetryPolicy", "RunEndpoint", "Usage"]

@@ -2,7 +2,7 @@
 
 Counts come from the upstream's own ``usage`` field, never from an estimate, so that the
 totals gitdgm records match the provider's bill. All methods are thread-safe: the gateway
-serves many sandboxes at once.
+serves many sandboxes at once. Budgets are enforced with reservations (see Budget).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from gitdgm.errors import BudgetExceeded
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +47,26 @@ class Usage:
 class Budget:
     """Limits shared by every run of a gateway; ``None`` means unlimited.
 
-    Checked before each request: calls already in flight when it runs out still finish and are
-    counted, so the total can exceed a limit by at most those calls.
+    Before a completion is forwarded, its worst case is reserved: its ``max_tokens`` or
+    ``max_completion_tokens`` (times ``n``), or ``completion_reservation`` when it sets neither, plus its
+    prompt estimated from the body's size (a token per 3 bytes). It is refused when what is used, what calls in flight have
+    reserved and its own reservation would pass a limit; a call that finds nothing else in flight may
+    start with what is left as its reservation, so a budget smaller than one call's worst case still
+    makes progress. When a call settles, its reservation is released and its real usage counted. The
+    total can therefore exceed a limit by at most what calls in flight use beyond their reservations.
     """
 
     max_tokens: int | None = None
     max_usd: float | None = None
+    completion_reservation: int = 4096
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What one call in flight holds of the budget until it settles."""
+
+    tokens: int
+    usd: float
 
 
 @dataclass
@@ -69,6 +85,8 @@ class Ledger:
         self._lock = threading.Lock()
         self._runs: dict[str, _Run] = {}
         self._total = Usage()
+        self._reserved = Reservation(0, 0.0)
+        self._in_flight = 0
         self._warned: set[str] = set()
 
     def open(self, run_id: str, agent: str, task: str) -> None:
@@ -91,8 +109,48 @@ class Ledger:
             return 0.0
         return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
-    def record(self, run_id: str, models: Sequence[str], usage: Mapping[str, object] | None) -> None:
-        """Add one answered completion with the upstream's ``usage`` object."""
+    def reserve(self, models: Sequence[str], prompt_tokens: int, completion_tokens: int) -> Reservation:
+        """Hold a call's worst case (see Budget); BudgetExceeded says why it does not fit."""
+        worst = Reservation(prompt_tokens + completion_tokens, self.cost(models, prompt_tokens, completion_tokens))
+        with self._lock:
+            why = self._spent(self._total)
+            if why is None and self._in_flight == 0:  # alone: whatever is left will do
+                worst = self._capped(worst)
+            elif why is None:
+                why = self._overdraft(worst)
+            if why is not None:
+                raise BudgetExceeded(f"gitdgm: budget exhausted ({why})")
+            self._reserved = Reservation(self._reserved.tokens + worst.tokens, self._reserved.usd + worst.usd)
+            self._in_flight += 1
+        return worst
+
+    def _capped(self, worst: Reservation) -> Reservation:
+        budget, used = self.budget, self._total
+        tokens, usd = worst.tokens, worst.usd
+        if budget.max_tokens is not None:
+            tokens = min(tokens, budget.max_tokens - used.total_tokens)
+        if budget.max_usd is not None:
+            usd = min(usd, budget.max_usd - used.cost_usd)
+        return Reservation(tokens, usd)
+
+    def _overdraft(self, worst: Reservation) -> str | None:
+        budget, used, held = self.budget, self._total, self._reserved
+        if budget.max_tokens is not None and used.total_tokens + held.tokens + worst.tokens > budget.max_tokens:
+            return (
+                f"{used.total_tokens} tokens used and {held.tokens} reserved by calls in flight"
+                f" of max_tokens = {budget.max_tokens}; this call may need {worst.tokens}"
+            )
+        if budget.max_usd is not None and used.cost_usd + held.usd + worst.usd > budget.max_usd:
+            return (
+                f"${used.cost_usd:.4f} spent and ${held.usd:.4f} reserved by calls in flight"
+                f" of max_usd = {budget.max_usd}; this call may cost ${worst.usd:.4f}"
+            )
+        return None
+
+    def record(
+        self, run_id: str, models: Sequence[str], usage: Mapping[str, object] | None, held: Reservation | None = None
+    ) -> None:
+        """Add one answered completion with the upstream's ``usage`` object, releasing what it ``held``."""
         if not usage:
             self._warn_once(
                 f"usage:{models[0] if models else '?'}",
@@ -103,7 +161,7 @@ class Ledger:
         prompt = _int(usage.get("prompt_tokens"))
         completion = _int(usage.get("completion_tokens"))
         delta = Usage(1, prompt, completion, self.cost(models, prompt, completion), 0)
-        self._add(run_id, delta)
+        self._add(run_id, delta, held)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
         with self._lock:
@@ -112,14 +170,17 @@ class Ledger:
         if first:
             log.warning(message, *args)
 
-    def record_error(self, run_id: str) -> None:
-        self._add(run_id, Usage(errors=1))
+    def record_error(self, run_id: str, held: Reservation | None = None) -> None:
+        self._add(run_id, Usage(errors=1), held)
 
-    def _add(self, run_id: str, delta: Usage) -> None:
-        with self._lock:
+    def _add(self, run_id: str, delta: Usage, held: Reservation | None) -> None:
+        with self._lock:  # count and release at once, so that no check sees the call in neither
             run = self._runs[run_id]
             run.usage += delta
             self._total += delta
+            if held is not None:
+                self._reserved = Reservation(self._reserved.tokens - held.tokens, self._reserved.usd - held.usd)
+                self._in_flight -= 1
 
     @property
     def total(self) -> Usage:
@@ -137,7 +198,11 @@ class Ledger:
 
     def exhausted(self) -> str | None:
         """Why the budget is spent (a message), or None while there is some left."""
-        total, budget = self.total, self.budget
+        with self._lock:
+            return self._spent(self._total)
+
+    def _spent(self, total: Usage) -> str | None:
+        budget = self.budget
         if budget.max_tokens is not None and total.total_tokens >= budget.max_tokens:
             return f"{total.total_tokens} tokens used of max_tokens = {budget.max_tokens}"
         if budget.max_usd is not None and total.cost_usd >= budget.max_usd:

@@ -1,104 +1,125 @@
-"""The FM gateway: an OpenAI-compatible relay on a unix socket, run in a thread of gitdgm.
+"""The FM gateway: an OpenAI-compatible relay on unix sockets, one per run, run in threads of gitdgm.
 
-Sandboxes mount the socket, so an agent in a container with no network still reaches the
-FM, and it never holds the API key: its ``OPENAI_API_KEY`` is a per-run token that only says
-which run (agent, task) a request belongs to. The gateway swaps in the real key, counts
-tokens and cost per run from the upstream's ``usage``, refuses requests once the shared
-budget is spent (HTTP 402, which OpenAI clients do not retry), retries transient upstream
-failures itself, and writes one transcript per run. Streamed completions are passed through
-as they come and counted from their final usage chunk (see stream.py).
+A sandbox mounts only its own run's socket directory (read-only), so an agent in a container with no
+network still reaches the FM, and it never holds the API key: its ``OPENAI_API_KEY`` is a per-run
+token, accepted only on that run's socket and only while the run lives, so one run can neither see
+nor reach another's. The gateway swaps in the real key, counts tokens and cost per run from the
+upstream's ``usage``, reserves each call's worst case against the shared budget and refuses what
+would pass it (HTTP 402, which OpenAI clients do not retry; see Budget), refuses bodies over a size
+before reading them (413), retries transient upstream failures itself, scrubs secrets from all it
+relays or writes (scrub.py), and writes one transcript per run in a directory no sandbox sees.
+Streamed completions are passed through as they come and counted from their final usage chunk
+(see stream.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
+import hmac
 import json
 import logging
 import os
 import secrets
+import shutil
 import socket
-import socketserver
 import stat
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from gitdgm.errors import BudgetExceeded, ConfigError
-from gitdgm.gateway.accounting import Budget, Ledger, Prices, Usage
-from gitdgm.gateway.stream import StreamTally, relay
+from gitdgm.gateway.accounting import Budget, Ledger, Prices, Reservation, Usage
+from gitdgm.gateway.handler import Connection, Handler
+from gitdgm.gateway.listen import Listeners
+from gitdgm.gateway.scrub import Scrubber
+from gitdgm.gateway.stream import Relay, StreamTally
 from gitdgm.gateway.transcript import Transcript
 from gitdgm.gateway.upstream import Reply, RetryPolicy, Upstream, error_body
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "gdgm-run-"
+SOCKET_NAME = "gw.sock"
 _MAX_SOCKET_PATH = 107  # sun_path is 108 bytes on Linux, NUL included
+_RUN_SUFFIX = len(f"/r-12345678/{SOCKET_NAME}")  # what open_run adds to the gateway directory
+_MAX_CONNECTIONS = 128  # per run: each is a thread of gitdgm, so a hostile agent cannot open thousands
 
 
-@dataclass
-class _Run:
+@dataclass(frozen=True)
+class RunEndpoint:
+    """What one run is given: its token (its OPENAI_API_KEY) and the only socket that accepts it."""
+
+    token: str
+    socket: Path
+
+
+@dataclass(eq=False)
+class Run:
     agent: str
     task: str
+    token: str
+    folder: Path
+    listener: socket.socket
     transcript: Transcript | None
+    connections: set[socket.socket] = field(default_factory=set)
+    open: bool = True
 
 
 class Gateway:
-    """Relay between sandboxed agents and one upstream; use as a context manager."""
+    """Relay between sandboxed agents and one upstream; use as a context manager.
+
+    ``directory`` is the gateway's own (made with mode 0o700 if missing): each run's socket lives in a
+    fresh folder inside it, and nothing else of the gateway does.
+    """
 
     def __init__(
         self,
         upstream_base_url: str,
         api_key: str | None,
-        socket_path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
         *,
         prices: Prices | None = None,
         budget: Budget | None = None,
         transcripts_dir: str | os.PathLike[str] | None = None,
         retry: RetryPolicy | None = None,
         upstream_timeout: float = 600.0,
+        max_request_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         if not upstream_base_url.startswith(("http://", "https://")):
             raise ConfigError(f"model base URL must start with http:// or https://, not {upstream_base_url!r}")
-        self.socket_path = Path(socket_path)
-        if len(os.fsencode(self.socket_path)) > _MAX_SOCKET_PATH:
+        self.directory = Path(directory).absolute()
+        if len(os.fsencode(self.directory)) + _RUN_SUFFIX > _MAX_SOCKET_PATH:
             raise ConfigError(
-                f"gateway socket path is longer than {_MAX_SOCKET_PATH} bytes: {self.socket_path};"
-                " use a shorter directory"
+                f"gateway directory is longer than {_MAX_SOCKET_PATH - _RUN_SUFFIX} bytes: {self.directory};"
+                " unix socket paths inside it would be too long, use a shorter directory"
             )
-        self.transcripts_dir = Path(transcripts_dir) if transcripts_dir is not None else None
+        self.transcripts_dir = Path(transcripts_dir).absolute() if transcripts_dir is not None else None
+        self.max_request_bytes = max_request_bytes
+        self.scrubber = Scrubber([api_key])
         self._upstream = Upstream(upstream_base_url, api_key, retry or RetryPolicy(), upstream_timeout)
         self._ledger = Ledger(prices, budget)
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, Run] = {}
         self._transcripts: dict[str, Path] = {}
         self._lock = threading.Lock()
-        self._server: _UnixHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._listeners: Listeners | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Gateway:
-        _clear_stale_socket(self.socket_path)
-        self.socket_path.parent.mkdir(parents=True, exist_ok=True)
-        self._server = _UnixHTTPServer(str(self.socket_path), _Handler)
-        self._server.gateway = self
-        # Containers may run agents under another uid; the run token, not the file mode, guards access.
-        os.chmod(self.socket_path, 0o666)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="gitdgm-gateway", daemon=True
-        )
-        self._thread.start()
+        for directory in filter(None, (self.directory, self.transcripts_dir)):
+            _private_dir(directory)
+        self._listeners = Listeners("gitdgm-gateway")
         return self
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-            self.socket_path.unlink(missing_ok=True)
+        with self._lock:
+            tokens = list(self._runs)
+        for token in tokens:
+            self.close_run(token)
+        if self._listeners is not None:
+            self._listeners.close()
+            self._listeners = None
         self._upstream.close()
 
     def __enter__(self) -> Gateway:
@@ -108,21 +129,51 @@ class Gateway:
         self.close()
 
     # -- runs and accounting ---------------------------------------------------------------
-    def open_run(self, agent: str, task: str) -> str:
-        """A fresh token for one run of ``agent`` on ``task``; it goes into OPENAI_API_KEY."""
+    def open_run(self, agent: str, task: str) -> RunEndpoint:
+        """A fresh endpoint for one run of ``agent`` on ``task``: its token goes into OPENAI_API_KEY."""
+        if self._listeners is None:
+            raise RuntimeError("gitdgm gateway: open_run before start")
         token = TOKEN_PREFIX + secrets.token_urlsafe(24)
-        transcript = Transcript(self.transcripts_dir, agent, task) if self.transcripts_dir else None
+        folder = Path(tempfile.mkdtemp(prefix="r-", dir=self.directory))
+        path = folder / SOCKET_NAME
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(path))
+            # Agents in a container may run under another uid: the folder holds this socket alone and the
+            # token, not the file mode, guards it.
+            os.chmod(folder, 0o755)
+            os.chmod(path, 0o666)
+            listener.listen(_MAX_CONNECTIONS)
+        except OSError:
+            listener.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        run = Run(agent, task, token, folder, listener, self._transcript(agent, task))
         self._ledger.open(token, agent, task)
         with self._lock:
-            self._runs[token] = _Run(agent, task, transcript)
-            if transcript:
-                self._transcripts[token] = transcript.path
-        return token
+            self._runs[token] = run
+            if run.transcript:
+                self._transcripts[token] = run.transcript.path
+        self._listeners.add(listener, lambda connection: self._accept(run, connection))
+        return RunEndpoint(token, path)
 
     def close_run(self, token: str) -> Usage:
-        """Stop accepting the token and return what its run used."""
+        """Stop the run's socket, drop its open connections, forget its token; return what the run used."""
         with self._lock:
-            self._runs.pop(token, None)
+            run = self._runs.pop(token, None)
+            if run is not None:
+                run.open = False
+        if run is not None:
+            if self._listeners is not None:
+                self._listeners.remove(run.listener)
+            run.listener.close()
+            shutil.rmtree(run.folder, ignore_errors=True)
+            with self._lock:
+                connections = list(run.connections)
+            for connection in connections:
+                _hang_up(connection)
+            if run.transcript:
+                run.transcript.close()
         return self._ledger.usage(token)
 
     def usage(self, token: str) -> Usage:
@@ -153,9 +204,39 @@ class Gateway:
         if why:
             raise BudgetExceeded(f"gitdgm: budget exhausted ({why})")
 
+    def _transcript(self, agent: str, task: str) -> Transcript | None:
+        if self.transcripts_dir is None:
+            return None
+        try:
+            return Transcript(self.transcripts_dir, agent, task, self.scrubber)
+        except OSError as exc:  # a folder that is a link, or not gitdgm's: write nothing there
+            log.warning("gitdgm gateway: no transcript for %s on %s (%s)", agent, task, exc)
+            return None
+
+    def _accept(self, run: Run, connection: socket.socket) -> None:
+        """Serve a new connection to ``run``'s socket in a thread of its own (called by the accepting thread)."""
+        with self._lock:
+            if not run.open or len(run.connections) >= _MAX_CONNECTIONS:
+                connection.close()
+                return
+            run.connections.add(connection)
+        serve = threading.Thread(target=self._serve_connection, args=(run, connection), name="gitdgm-gateway-run")
+        serve.daemon = True
+        serve.start()
+
+    def _serve_connection(self, run: Run, connection: socket.socket) -> None:
+        try:
+            Handler(connection, "unix", Connection(self, run))
+        except Exception:  # an agent killed mid-request leaves a broken pipe: routine, not worth a traceback
+            log.debug("gitdgm gateway: connection dropped", exc_info=True)
+        finally:
+            with self._lock:
+                run.connections.discard(connection)
+            connection.close()
+
     # -- requests --------------------------------------------------------------------------
-    def handle(self, method: str, path: str, authorization: str, body: bytes) -> Reply:
-        """Answer one HTTP request from an agent."""
+    def handle(self, run: Run, method: str, path: str, authorization: str, body: bytes) -> Reply:
+        """Answer one HTTP request that came in on ``run``'s socket."""
         route = path.split("?", 1)[0].rstrip("/")
         route = route.removeprefix("/v1")
         if route not in ("/chat/completions", "/models"):
@@ -163,67 +244,68 @@ class Gateway:
         expected = "POST" if route == "/chat/completions" else "GET"
         if method != expected:
             return Reply(405, error_body(f"gitdgm gateway: use {expected} for {route}", "invalid_request_error"))
-        token = authorization.removeprefix("Bearer ").strip()
+        token = authorization.removeprefix("Bearer ").strip().encode(errors="replace")
         with self._lock:
-            run = self._runs.get(token)
-        if run is None:
+            live = run.open
+        if not live or not hmac.compare_digest(token, run.token.encode()):
             message = "gitdgm gateway: unknown or closed run token (OPENAI_API_KEY must be the token gitdgm gave)"
             return Reply(401, error_body(message, "invalid_request_error", "invalid_api_key"))
         if route == "/models":
             return self._upstream.send("GET", "models")
-        return self._complete(token, run, body)
+        return self._complete(run, body)
 
-    def _complete(self, token: str, run: _Run, body: bytes) -> Reply:
+    def _complete(self, run: Run, body: bytes) -> Reply:
         try:
             request = json.loads(body)
             if not isinstance(request, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
-            self._ledger.record_error(token)
+            self._ledger.record_error(run.token)
             return Reply(400, error_body(f"gitdgm gateway: request body is not JSON ({exc})", "invalid_request_error"))
-        why = self._ledger.exhausted()
-        if why:
-            self._ledger.record_error(token)
-            return Reply(402, error_body(f"gitdgm: budget exhausted ({why})", "budget_exceeded", "budget_exceeded"))
-        started = time.monotonic()
         streaming = bool(request.get("stream"))
+        options = request.get("stream_options") if isinstance(request.get("stream_options"), dict) else {}
+        tally = StreamTally(hide_usage_chunk=not options.get("include_usage"))
         if streaming:  # ask for the usage chunk, so that streamed calls are counted too
-            options = request.get("stream_options") if isinstance(request.get("stream_options"), dict) else {}
-            tally = StreamTally(hide_usage_chunk=not options.get("include_usage"))
             body = json.dumps(request | {"stream_options": options | {"include_usage": True}}).encode()
-        reply = self._upstream.send("POST", "chat/completions", body, stream=streaming)
+        models = [str(request["model"])] if request.get("model") else []
+        try:
+            held = self._ledger.reserve(models, len(body) // 3 + 1, _completion_reservation(request, self._ledger))
+        except BudgetExceeded as exc:
+            self._ledger.record_error(run.token)
+            return Reply(402, error_body(str(exc), "budget_exceeded", "budget_exceeded"))
+        started = time.monotonic()
+        try:
+            reply = self._upstream.send("POST", "chat/completions", body, stream=streaming)
+        except BaseException:
+            self._ledger.record_error(run.token, held)
+            raise
         if reply.stream is not None:
-            chunks = self._settle_after(token, run, request, tally, relay(reply.stream, tally), started)
-            return dataclasses.replace(reply, stream=chunks)
-        self._settle(token, run, request, reply.status, _json_or_text(reply.body), started)
+
+            def settle() -> None:
+                self._settle(run, request, 200, tally.response(), started, held)
+
+            return replace(reply, stream=Relay(reply.stream, tally, settle))
+        self._settle(run, request, reply.status, _json_or_text(reply.body), started, held)
         return reply
 
     def _settle(
-        self, token: str, run: _Run, request: dict[str, Any], status: int, response: Any, started: float
+        self, run: Run, request: dict[str, Any], status: int, response: Any, started: float, held: Reservation
     ) -> None:
-        """Count one finished call and add it to the run's transcript."""
+        """Count one finished call, release its reservation and add it to the run's transcript."""
         if status == 200 and isinstance(response, dict):
             models = [str(m) for m in (request.get("model"), response.get("model")) if m]
-            self._ledger.record(token, models, response.get("usage"))
+            self._ledger.record(run.token, models, response.get("usage"), held)
         else:
-            self._ledger.record_error(token)
+            self._ledger.record_error(run.token, held)
         if run.transcript:
             run.transcript.write(request, status, response, time.monotonic() - started)
 
-    def _settle_after(
-        self,
-        token: str,
-        run: _Run,
-        request: dict[str, Any],
-        tally: StreamTally,
-        chunks: Iterator[bytes],
-        started: float,
-    ) -> Iterator[bytes]:
-        """Pass a stream on, then settle it, also when the agent hangs up half-way."""
-        try:
-            yield from chunks
-        finally:
-            self._settle(token, run, request, 200, tally.response(), started)
+
+def _completion_reservation(request: dict[str, Any], ledger: Ledger) -> int:
+    """The most completion tokens a request may cost: its own cap (times ``n``), or the budget's default."""
+    caps = [v for v in (request.get("max_completion_tokens"), request.get("max_tokens")) if type(v) is int and v > 0]
+    choices = request.get("n") if type(request.get("n")) is int and request["n"] > 1 else 1
+    return (max(caps) if caps else ledger.budget.completion_reservation) * choices
 
 
 def _json_or_text(body: bytes) -> Any:
@@ -233,80 +315,21 @@ def _json_or_text(body: bytes) -> Any:
         return body.decode("utf-8", "replace")
 
 
-def _clear_stale_socket(path: Path) -> None:
-    """Remove a socket left by a dead gateway; refuse to steal one a live gateway serves."""
+def _private_dir(path: Path) -> None:
+    """Make ``path`` with mode 0o700, or check that it is gitdgm's own directory that no one else can write."""
     try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return
-    if not stat.S_ISSOCK(mode):
-        raise ConfigError(f"gateway socket path exists and is not a socket: {path}")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(path))
-        except OSError:
-            path.unlink(missing_ok=True)
-            return
-    raise ConfigError(f"another gateway is already listening on {path}; stop it or choose another socket path")
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        pass
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise ConfigError(
+            f"gateway directory {path} must be a directory (not a link) of gitdgm's user, writable only by it"
+        )
 
 
-class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    block_on_close = False
-    gateway: Gateway
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # An agent killed mid-request leaves a broken pipe: routine, not worth a traceback on gitdgm's stderr.
-        log.debug("gitdgm gateway: connection dropped", exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: agents reuse one connection for all their calls
-    server_version = "gitdgm-gateway"
-    timeout = 900  # drop connections idle this long
-    server: _UnixHTTPServer
-
-    def _serve(self) -> None:
-        length = self.headers.get("Content-Length")
-        try:
-            body = self.rfile.read(int(length)) if length else b""
-        except ValueError:
-            self.close_connection = True
-            self._send(Reply(400, error_body("gitdgm gateway: bad Content-Length", "invalid_request_error")))
-            return
-        try:
-            reply = self.server.gateway.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
-        except Exception as exc:  # a bug here must still answer, or the client would retry blindly
-            log.exception("gitdgm gateway: internal error")
-            reply = Reply(
-                500, error_body(f"gitdgm gateway: internal error ({type(exc).__name__}: {exc})", "server_error")
-            )
-        self._send(reply)
-
-    do_GET = do_POST = _serve
-
-    def _send(self, reply: Reply) -> None:
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type or "application/json")
-        if reply.stream is not None:
-            self.send_header("Transfer-Encoding", "chunked")
-        else:
-            self.send_header("Content-Length", str(len(reply.body)))
-        if reply.status >= 400:
-            # The gateway has already retried what was worth retrying.
-            self.send_header("x-should-retry", "false")
-        self.end_headers()
-        if reply.stream is None:
-            self.wfile.write(reply.body)
-            return
-        with contextlib.closing(reply.stream) as chunks:  # closing settles the stream even on a broken pipe
-            for data in chunks:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                self.wfile.flush()
-        self.wfile.write(b"0\r\n\r\n")
-
-    def address_string(self) -> str:
-        return "unix"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        log.debug("gitdgm gateway: " + format, *args)
+def _hang_up(connection: socket.socket) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)  # wakes the thread reading it; it then closes the connection
+    except OSError:
+        pass

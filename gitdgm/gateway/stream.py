@@ -2,14 +2,18 @@
 
 The gateway asks the upstream for a final usage chunk (``stream_options.include_usage``) so that
 streamed calls are counted and budgeted like any other; when the agent did not ask for that
-chunk itself, it is taken out of the stream, so the agent sees exactly what it asked for.
+chunk itself, it is taken out of the stream, so the agent sees exactly what it asked for. A relayed
+stream settles its call (counts it, releases its budget reservation) exactly once, when it is closed,
+whether it was read to the end, broken off by the agent, or never read at all.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from gitdgm.gateway.upstream import Stream
 
 
 class StreamTally:
@@ -85,3 +89,25 @@ def relay(lines: Iterator[bytes], tally: StreamTally) -> Iterator[bytes]:
         event = []
     if event and tally.keep(event):
         yield b"\n".join(event) + b"\n\n"
+
+
+class Relay:
+    """The events of an upstream stream on their way to the agent; ``close`` settles the call once."""
+
+    def __init__(self, lines: Stream, tally: StreamTally, settle: Callable[[], None]) -> None:
+        self._lines = lines
+        self._events = relay(iter(lines), tally)
+        self._settle: Callable[[], None] | None = settle
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._events
+
+    def close(self) -> None:
+        settle, self._settle = self._settle, None
+        if settle is None:
+            return
+        try:
+            self._events.close()
+            self._lines.close()
+        finally:
+            settle()

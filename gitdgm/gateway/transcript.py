@@ -3,45 +3,84 @@
 Each line is one request and its answer. Agents resend the whole conversation on every call,
 so a line stores only the messages that are new since the previous request of the run
 (``messages_from`` says where they start); a transcript stays linear in the conversation's
-length. Only bodies are written, never headers, so neither the key nor the run token appear.
+length. Only bodies are written, never headers, and every line is scrubbed (scrub.py).
+
+gitdgm writes transcripts on the host, so they are never written through a link: they live in a
+gateway-private directory that no sandbox mounts, each folder is opened relative to its parent
+without following links, the file is created exclusively and written through the descriptor the
+gateway opened, and a write is refused once the file's path no longer names that file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
+import stat
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from gitdgm.gateway.scrub import Scrubber
+
+log = logging.getLogger(__name__)
+
+_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _NOFOLLOW
 
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
 
 
-class Transcript:
-    """Appends request/response pairs of one run to ``DIR/<agent>/<task>[.N].jsonl``."""
+def _open_folder(parent: int, name: str) -> int:
+    """The folder ``name`` in ``parent``, made if missing; OSError if it is a link or not the gateway's."""
+    try:
+        os.mkdir(name, 0o700, dir_fd=parent)
+    except FileExistsError:
+        pass
+    fd = os.open(name, _DIRECTORY, dir_fd=parent)
+    if os.fstat(fd).st_uid != os.getuid():
+        os.close(fd)
+        raise PermissionError(f"transcript folder {name} is not owned by gitdgm")
+    return fd
 
-    def __init__(self, directory: Path, agent: str, task: str) -> None:
-        folder = directory / _safe(agent)
-        folder.mkdir(parents=True, exist_ok=True)
-        stem, n = _safe(task), 1
-        path = folder / f"{stem}.jsonl"
-        while True:
-            try:
-                path.open("x").close()
-                break
-            except FileExistsError:
-                n += 1
-                path = folder / f"{stem}.{n}.jsonl"
-        self.path = path
+
+class Transcript:
+    """Appends request/response pairs of one run to ``DIR/<agent>/<task>[.N].jsonl``; OSError if it cannot."""
+
+    def __init__(self, directory: Path, agent: str, task: str, scrubber: Scrubber) -> None:
+        root = os.open(directory, _DIRECTORY)
+        try:
+            folder = _open_folder(root, _safe(agent))
+        finally:
+            os.close(root)
+        try:
+            stem, n = _safe(task), 1
+            while True:
+                name = f"{stem}.jsonl" if n == 1 else f"{stem}.{n}.jsonl"
+                try:
+                    self._fd: int | None = os.open(name, _NEW_FILE, 0o600, dir_fd=folder)
+                    break
+                except FileExistsError:
+                    n += 1
+        finally:
+            os.close(folder)
+        self.path = directory / _safe(agent) / name
+        created = os.fstat(self._fd)
+        self._identity = (created.st_dev, created.st_ino)
+        self._scrubber = scrubber
         self._lock = threading.Lock()
         self._last_messages: list[Any] = []
 
     def write(self, request: Any, status: int, response: Any, duration: float) -> None:
         entry: dict[str, Any] = {"time": round(time.time(), 3), "status": status, "duration_s": round(duration, 3)}
         with self._lock:
+            if self._fd is None or not self._intact():
+                return
             if isinstance(request, dict) and isinstance(request.get("messages"), list):
                 messages = request["messages"]
                 start = len(self._last_messages)
@@ -53,5 +92,32 @@ class Transcript:
                 entry["messages"] = messages[start:]
             entry["request"] = request
             entry["response"] = response
-            with self.path.open("a", encoding="utf-8") as file:
-                file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            line = self._scrubber.scrub(json.dumps(entry, ensure_ascii=False).encode(errors="replace") + b"\n")
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(self._fd, view) :]
+            except OSError as exc:  # a full disk, say: the run goes on without its transcript
+                log.warning("gitdgm gateway: cannot write transcript %s (%s)", self.path, exc)
+                self._close()
+
+    def _intact(self) -> bool:
+        """Whether the path still names the file created; if not, stop writing for good."""
+        try:
+            now = os.lstat(self.path)
+            if stat.S_ISREG(now.st_mode) and (now.st_dev, now.st_ino) == self._identity:
+                return True
+        except OSError:
+            pass
+        log.warning("gitdgm gateway: transcript %s was replaced or removed; no longer writing it", self.path)
+        self._close()
+        return False
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -34,12 +35,20 @@ class RetryPolicy:
         return max(0.0, min(wanted, self.max_wait))
 
 
+class Stream(Protocol):
+    """A streamed body: iterated as it comes, and closed once done with, read to the end or not."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
     body: bytes
     content_type: str = "application/json"
-    stream: Iterator[bytes] | None = None  # a streamed 200's body, relayed as it comes; replaces ``body``
+    stream: Stream | None = None  # a streamed 200's body, relayed as it comes; replaces ``body``
 
 
 def error_object(message: str, type_: str, code: str | None = None) -> dict[str, object]:
@@ -94,7 +103,7 @@ class Upstream:
                     self._client.build_request(method, path, content=body, headers=headers), stream=stream
                 )
                 if stream and response.status_code == 200:
-                    return Reply(200, b"", response.headers.get("content-type", ""), _lines(response))
+                    return Reply(200, b"", response.headers.get("content-type", ""), _Lines(response))
                 response.read()
                 response.close()
             except httpx.HTTPError as exc:
@@ -126,11 +135,22 @@ class Upstream:
         self._client.close()
 
 
-def _lines(response: httpx.Response) -> Iterator[bytes]:
-    try:
-        for line in response.iter_lines():
-            yield line.encode()
-    except httpx.HTTPError as exc:
-        log.warning("gitdgm gateway: upstream stream broke off (%s: %s)", type(exc).__name__, exc)
-    finally:
-        response.close()
+class _Lines:
+    """A streamed reply's lines as they come; ``close`` releases the connection, also if nothing was read."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self._lines = response.iter_lines()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._lines).encode()
+        except httpx.HTTPError as exc:
+            log.warning("gitdgm gateway: upstream stream broke off (%s: %s)", type(exc).__name__, exc)
+            raise StopIteration from None
+
+    def close(self) -> None:
+        self._response.close()

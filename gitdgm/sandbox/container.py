@@ -114,7 +114,8 @@ class DockerSandbox:
         paths = {name: self.path(name) for name in mounts}
         binds = [Mount(self.path(name), str(Path(host).resolve()), type="bind") for name, host in mounts.items()]
         if socket is not None:
-            binds.append(Mount(_SOCKET_DIR, str(Path(socket).resolve().parent), type="bind"))
+            # The run's own socket folder, read-only: connect() needs no write access, and the agent cannot plant files.
+            binds.append(Mount(_SOCKET_DIR, str(Path(socket).resolve().parent), type="bind", read_only=True))
             paths["socket"] = f"{_SOCKET_DIR}/{Path(socket).name}"
         argv, workdir, extra = resolve(command, cwd, env, paths)
         name = f"gitdgm-{uuid.uuid4().hex[:12]}"
