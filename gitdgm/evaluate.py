@@ -9,7 +9,6 @@ read-modify-write, which is why a sharded evaluation ends with the same record a
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
 import time
 import zlib
@@ -25,12 +24,14 @@ from gitdgm.record import Record, now
 from gitdgm.runner import run_agent
 from gitdgm.runtime import Runtime, repo_limits
 from gitdgm.sandbox.readback import Untrusted
+from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.suites import Task, grade
 from gitdgm.workspace import AgentSpec, Workspace, new_store, read_agent_spec
 
 #: outcomes that show the agent produced a patch that could be graded (the DGM's "functional" test)
 GRADED = ("resolved", "unresolved")
 LOG_LIMIT = 30_000
+TAMPERING_SHOWN = 20  # in the note, which every load reads: a flood of dropped files must not bloat it
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
     archive = rt.archive
     record = archive.update_record(agent.commit, lambda r: _start(r, agent, rt), f"gitdgm: evaluating {agent.id}")
     lock = threading.Lock()
-    with tempfile.TemporaryDirectory(prefix="gitdgm-agent-") as tmp:
-        agent_dir = archive.materialise(agent.commit, Path(tmp) / "agent")
+    with scratch_dir("gitdgm-agent-") as tmp:
+        agent_dir = archive.materialise(agent.commit, tmp / "agent")
         spec = read_agent_spec(agent_dir)
         stages = stage_tasks(rt.suite.tasks, rt.config.eval.stages)
         for number, tasks in enumerate(stages, start=1):
@@ -172,11 +173,11 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
     what the agent did: that ends as its recorded attempt."""
     started = time.monotonic()
     limit = rt.config.eval.agent_time_limit or task.time_limit
-    with tempfile.TemporaryDirectory(prefix="gitdgm-task-") as tmp:
-        repo = Path(tmp) / "repo"
+    with scratch_dir("gitdgm-task-") as tmp:
+        repo = tmp / "repo"
         task.write_repo(repo)
         try:
-            workspace = Workspace(repo, new_store(Path(tmp) / "store"), repo_limits(rt.config))
+            workspace = Workspace(repo, new_store(tmp / "store"), repo_limits(rt.config))
         except Untrusted as why:
             raise ConfigError(f"task {task.id}: its own repository cannot be taken ({why}); "
                               "raise [sandbox] max_repo_mb / max_repo_files in gitdgm.toml") from None
@@ -201,11 +202,15 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
     }
     if run.refused:
         result["reason"] = run.refused
-    if graded and graded.tampering:
-        result["tampering"] = list(graded.tampering)
+    tampering = graded.tampering if graded else ()
+    if tampering:
+        result["tampering"] = list(tampering[:TAMPERING_SHOWN])
+        if len(tampering) > TAMPERING_SHOWN:
+            result["tampering"].append(f"... and {len(tampering) - TAMPERING_SHOWN} more, listed in the task's logs")
     logs = {"outcome": outcome, "problem": task.problem[:LOG_LIMIT], "patch": patch[:LOG_LIMIT],
             "agent_output": run.log_tail[-LOG_LIMIT:], "transcript": run.transcript[-LOG_LIMIT:],
-            "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:]}
+            "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:],
+            "tampering": "\n".join(tampering)[:LOG_LIMIT]}
     return result, logs
 
 

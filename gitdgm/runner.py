@@ -6,13 +6,13 @@ of its own tree).
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitdgm.gateway import Gateway, Usage
 from gitdgm.sandbox import RunResult, Sandbox
 from gitdgm.sandbox.readback import Untrusted, read_text
+from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.workspace import AgentSpec, Changes, Workspace
 
 LOG_TAIL = 20_000
@@ -36,8 +36,7 @@ def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir:
               problem: str, time_limit: float, model: str, agent_id: str, task_id: str,
               max_turns: int | None = None) -> AgentRun:
     """Run ``spec.entry`` in ``workspace``'s directory; its change is taken, as data, after it exits."""
-    with tempfile.TemporaryDirectory(prefix="gitdgm-io-") as io_tmp:
-        io_dir = Path(io_tmp)
+    with scratch_dir("gitdgm-io-") as io_dir:
         (io_dir / "problem.md").write_text(problem, encoding="utf-8")
         (io_dir / "out").mkdir()
         io_dir.chmod(0o777)
@@ -55,7 +54,8 @@ def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir:
         try:
             # a few seconds beyond the agent's own limit: it is told the limit and should stop itself
             result = sandbox.run(spec.entry, mounts={"repo": workspace.directory, "agent": agent_dir, "io": io_dir},
-                                 cwd="{repo}", env=env, timeout=time_limit + 15, socket=endpoint.socket)
+                                 cwd="{repo}", env=env, timeout=time_limit + 15, socket=endpoint.socket,
+                                 read_only={"agent"})  # one copy serves all of an evaluation's runs
         finally:
             usage = gateway.close_run(endpoint.token)
         transcript = read_text(io_dir, "out/transcript.md", LOG_TAIL, tail=True)

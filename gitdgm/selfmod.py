@@ -6,7 +6,6 @@ nothing it runs can touch the archive's refs or notes (DESIGN §4). The edited c
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from gitdgm.archive import Agent, Archive
 from gitdgm.errors import GitdgmError
 from gitdgm.runner import AgentRun, run_agent
 from gitdgm.runtime import Runtime, repo_limits
+from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.workspace import AgentSpecError, Workspace, read_agent_spec
 
 CHECK_TIME_LIMIT = 300
@@ -31,9 +31,9 @@ def self_modify(rt: Runtime, parent: Agent, statement: str) -> SelfModification:
     """Run ``parent`` on a copy of its own tree; the child's tree is what it leaves there, taken as data.
 
     Raises GitdgmError when the parent cannot run or what it left cannot be taken (too large, links swapped)."""
-    with tempfile.TemporaryDirectory(prefix="gitdgm-selfmod-") as tmp:
-        code = rt.archive.materialise(parent.commit, Path(tmp) / "agent")
-        repo = rt.archive.materialise(parent.commit, Path(tmp) / "repo")
+    with scratch_dir("gitdgm-selfmod-") as tmp:
+        code = rt.archive.materialise(parent.commit, tmp / "agent")
+        repo = rt.archive.materialise(parent.commit, tmp / "repo")
         try:
             spec = read_agent_spec(code)
         except AgentSpecError as exc:
@@ -49,8 +49,8 @@ def self_modify(rt: Runtime, parent: Agent, statement: str) -> SelfModification:
 
 def functional_check(rt: Runtime, agent: Agent) -> str | None:
     """Why ``agent`` cannot work (None when it can): a valid agent.toml, code that compiles, its own tests pass."""
-    with tempfile.TemporaryDirectory(prefix="gitdgm-check-") as tmp:
-        code = rt.archive.materialise(agent.commit, Path(tmp) / "agent")
+    with scratch_dir("gitdgm-check-") as tmp:
+        code = rt.archive.materialise(agent.commit, tmp / "agent")
         try:
             spec = read_agent_spec(code)
         except AgentSpecError as exc:

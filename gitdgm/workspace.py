@@ -19,8 +19,9 @@ from pygit2.enums import CheckoutStrategy, FileMode
 from gitdgm.sandbox.readback import Limits, Untrusted, read_capped, read_entry, walk
 
 _SIG = pygit2.Signature("gitdgm", "gitdgm@localhost", 0, 0)
-#: Folders never part of an agent's tree or patch, wherever they are: version control, caches, installed packages.
-SKIP_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules"})
+#: Names never part of an agent's tree or patch, wherever they are: version control (a ``.git`` folder, or a
+#: ``.git`` file that points git elsewhere), caches, installed packages.
+SKIP_NAMES = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules"})
 SPEC_LIMIT = 64 * 1024
 
 
@@ -97,9 +98,10 @@ Known = dict[str, tuple[tuple[int, int, int, int], pygit2.Oid]]
 def snapshot(directory: Path, store: pygit2.Repository, limits: Limits, known: Known | None = None
              ) -> tuple[str, list[str]]:
     """Store ``directory`` as a tree without following a link (links kept as links) and within ``limits``;
-    returns it and the special files left out. ``known`` lets an unchanged file skip being read again."""
+    returns it and what was left out (special files, names git cannot store). ``known`` lets an unchanged file
+    skip being read again."""
     known = {} if known is None else known
-    entries, special = walk(directory, limits, SKIP_DIRS)
+    entries, special = walk(directory, limits, SKIP_NAMES)
     index = pygit2.Index()
     for entry in entries:
         if entry.path.endswith((".pyc", ".pyo")):
@@ -110,7 +112,10 @@ def snapshot(directory: Path, store: pygit2.Repository, limits: Limits, known: K
         else:
             oid = store.create_blob(read_entry(directory, entry))
             known[entry.path] = (entry.key, oid)
-        index.add(pygit2.IndexEntry(entry.path, oid, _mode(entry.mode)))
+        try:
+            index.add(pygit2.IndexEntry(entry.path, oid, _mode(entry.mode)))
+        except pygit2.GitError:  # a name git refuses to store (".GIT", "git~1", ...): never part of a tree
+            special.append(entry.path)
     return str(index.write_tree(store)), special
 
 
@@ -130,7 +135,7 @@ class Changes:
     store: pygit2.Repository
     base: str
     tree: str
-    special: tuple[str, ...] = ()  # FIFOs, sockets, devices the agent left: never part of its tree
+    special: tuple[str, ...] = ()  # FIFOs, sockets, devices, names git refuses: never part of its tree
 
     @property
     def empty(self) -> bool:

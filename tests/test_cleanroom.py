@@ -5,8 +5,10 @@ whole hostile agents through evaluation)."""
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import tomli_w
 
 from gitdgm.sandbox import open_sandbox
 from gitdgm.sandbox.readback import Limits, TooLarge, Untrusted, read_capped, read_text, walk
+from gitdgm.sandbox.scratch import remove_tree
 from gitdgm.suites import load_dir_suite
 from gitdgm.suites.grade import clean_tree, grade
 from gitdgm.suites.protect import Protection
@@ -88,9 +91,52 @@ def test_walk_leaves_out_special_files_and_names_git_cannot_hold(tmp_path: Path)
     (repo / os.fsdecode(b"bad\xffname")).write_text("x")
     (repo / "ok.py").write_text("x")
     (repo / "link").symlink_to("/etc")
+    (repo / "sub").mkdir()
+    (repo / "sub" / "skip.d").write_text("gitdir: /\n")  # a file by a skipped name is skipped too, as .git is
     entries, left_out = walk(repo, Limits(), frozenset({"skip.d"}))
     assert sorted(e.path for e in entries) == ["link", "ok.py"]
     assert "pipe" in left_out and any(name.startswith("bad") for name in left_out)
+
+
+def _nest(root: Path, depth: int) -> None:
+    """``depth`` folders, one inside the other, below ``root`` (made relative to each, as paths get long)."""
+    subprocess.run(f"for i in $(seq {depth}); do mkdir d && cd d || exit 1; done; echo x > deep.py", shell=True,
+                   cwd=root, check=True)
+
+
+def test_walk_holds_one_descriptor_per_level_and_refuses_depth(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for i in range(300):
+        (repo / "wide" / f"d{i}").mkdir(parents=True)
+    (repo / "wide" / "d7" / "f.py").write_text("x")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        entries, _ = walk(repo, Limits())
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert [e.path for e in entries] == ["wide/d7/f.py"]
+    _nest(repo, 40)
+    with pytest.raises(TooLarge, match="deeper than 30"):
+        walk(repo, Limits(max_depth=30))
+
+
+def test_remove_tree_takes_what_rmtree_cannot_and_follows_no_link(tmp_path: Path, outside: Path) -> None:
+    doomed = tmp_path / "doomed"
+    doomed.mkdir()
+    _nest(doomed, 1200)  # shutil.rmtree raises RecursionError here
+    (doomed / "out").symlink_to(outside.parent)
+    (doomed / "locked" / "inner").mkdir(parents=True)
+    (doomed / "locked" / "inner" / "f").write_text("x")
+    for folder in (doomed / "locked" / "inner", doomed / "locked"):
+        folder.chmod(0)
+    before = outside.read_text(), outside.stat().st_mode
+    remove_tree(doomed)
+    assert not doomed.exists() and (outside.read_text(), outside.stat().st_mode) == before
+    link = tmp_path / "link"
+    link.symlink_to(outside.parent)
+    remove_tree(link)  # a link where a folder was expected goes, what it points at stays
+    assert not link.is_symlink() and outside.exists()
 
 
 # --- the change, as data --------------------------------------------------------------------------------------
@@ -113,9 +159,13 @@ def test_changes_keep_links_and_modes_as_data_and_ignore_the_agents_git(tmp_path
     (repo / "run.sh").chmod(0o755)
     (repo / "leak").symlink_to(outside)
     shutil.rmtree(repo / ".git")  # the agent's own repository is not what gitdgm reads
+    (repo / ".git").write_text("gitdir: /\n")  # nor one it points elsewhere
+    (repo / "pkg" / ".GIT").mkdir(parents=True)  # and git refuses to store this name: left out, not an error
+    (repo / "pkg" / ".GIT" / "config").write_text("x\n")
     changes = ws.changes()
     by_path = {c.path: c for c in changes.entries()}
     assert sorted(by_path) == ["a.py", "gone.py", "leak", "run.sh"]
+    assert changes.special == ("pkg/.GIT/config",)
     assert by_path["gone.py"].deleted and by_path["run.sh"].mode == pygit2.enums.FileMode.BLOB_EXECUTABLE
     assert by_path["leak"].mode == pygit2.enums.FileMode.LINK and changes.link_target(by_path["leak"]) == str(outside)
     assert SECRET not in changes.patch()
@@ -143,7 +193,8 @@ RULE = Protection.for_task(["tests_hidden/test_calc.py"], ["calc.py", "test_calc
     ("package.json", False), ("jest.config.js", True), ("node_modules/jest/index.js", True),
     ("calc.test.js", True), ("go.mod", False), ("zz_test.go", True), ("vendor/x/y.go", True),
     ("Cargo.toml", False), ("build.rs", True), (".cargo/config.toml", True), ("CMakeLists.txt", False),
-    ("pom.xml", False), ("src/test/java/CalcTest.java", True),
+    ("pom.xml", False), ("src/test/java/CalcTest.java", True), ("helper-1.0.dist-info/entry_points.txt", True),
+    ("src/plugin.egg-info/entry_points.txt", True),
 ])  # fmt: skip
 def test_rule_keeps_tests_runner_config_and_import_path_with_the_task(path: str, new: bool) -> None:
     assert RULE.why(path, new=new), f"{path} should belong to the task"

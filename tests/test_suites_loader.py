@@ -9,8 +9,9 @@ import pytest
 
 from gitdgm.errors import ConfigError
 from gitdgm.sandbox import open_sandbox
-from gitdgm.suites import grade, load_dir_suite, load_suite, load_task_dir
+from gitdgm.suites import load_dir_suite, load_suite, load_task_dir
 from gitdgm.suites.suite import BUILTIN_ENV, balanced_order, builtin_dir
+from grading_helpers import grade_workspace, task_workspace
 
 GOOD = """\
 schema = 1
@@ -145,13 +146,13 @@ def test_builtin_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_grade_outcomes(tmp_path: Path, sandbox) -> None:
     task = load_task_dir(make_task(tmp_path / "suite"))
-    repo = tmp_path / "agent-repo"
-    task.write_repo(repo)
-    assert grade(task, repo, sandbox).outcome == "unresolved"
-    task.write_solution(repo)
-    result = grade(task, repo, sandbox)
+    workspace = task_workspace(task, tmp_path / "agent")
+    assert grade_workspace(task, workspace, sandbox).outcome == "unresolved"
+    task.write_solution(workspace.directory)
+    result = grade_workspace(task, workspace, sandbox)
     assert result.outcome == "resolved" and "1 passed" in result.output and result.duration > 0
-    assert sorted(p.name for p in repo.iterdir()) == ["calc.py"]  # the hidden tests went to a copy only
+    assert result.tampering == ()
+    assert sorted(p.name for p in workspace.directory.iterdir()) == [".git", "calc.py"]  # hidden tests went elsewhere
 
 
 def test_grade_timeout_and_error(tmp_path: Path, sandbox) -> None:
@@ -159,7 +160,5 @@ def test_grade_timeout_and_error(tmp_path: Path, sandbox) -> None:
         "python3 -m pytest -q -p no:cacheprovider tests_hidden": "sleep 5", "test_time_limit = 10": "test_time_limit = 0.5"}))  # fmt: skip
     broken = load_task_dir(make_task(tmp_path, "broken", **{
         "python3 -m pytest -q -p no:cacheprovider tests_hidden": "no-such-test-runner-here"}))  # fmt: skip
-    repo = tmp_path / "repo"
-    slow.write_repo(repo)
-    assert grade(slow, repo, sandbox).outcome == "timeout"
-    assert grade(broken, repo, sandbox).outcome == "error"
+    assert grade_workspace(slow, task_workspace(slow, tmp_path / "a"), sandbox).outcome == "timeout"
+    assert grade_workspace(broken, task_workspace(broken, tmp_path / "b"), sandbox).outcome == "error"

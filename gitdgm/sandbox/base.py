@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -52,7 +52,11 @@ class Sandbox(Protocol):
         timeout: float,
         socket: Path | None = None,
         output_limit: int = 1_000_000,
-    ) -> RunResult: ...
+        read_only: Collection[str] = (),
+    ) -> RunResult:
+        """Run ``command`` with ``mounts`` (``read_only``: the names the run may not write, where the sandbox
+        ``isolates``), the run's gateway ``socket`` folder read-only, and the limits."""
+        ...
 
 
 def check_run_args(mounts: Mapping[str, Path], timeout: float, output_limit: int) -> None:

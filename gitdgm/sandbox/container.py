@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,10 +109,12 @@ class DockerSandbox:
         timeout: float,
         socket: Path | None = None,
         output_limit: int = 1_000_000,
+        read_only: Collection[str] = (),
     ) -> RunResult:
         check_run_args(mounts, timeout, output_limit)
         paths = {name: self.path(name) for name in mounts}
-        binds = [Mount(self.path(name), str(Path(host).resolve()), type="bind") for name, host in mounts.items()]
+        binds = [Mount(self.path(name), str(Path(host).resolve()), type="bind", read_only=name in read_only)
+                 for name, host in mounts.items()]
         if socket is not None:
             # The run's own socket folder, read-only: connect() needs no write access, and the agent cannot plant files.
             binds.append(Mount(_SOCKET_DIR, str(Path(socket).resolve().parent), type="bind", read_only=True))
@@ -136,7 +138,7 @@ class DockerSandbox:
             user=f"{os.getuid()}:{os.getgid()}", network_mode="none", mounts=binds,
             nano_cpus=int(self.cpus * 1e9), mem_limit=self.memory, memswap_limit=self.memory,
             pids_limit=self.pids_limit, log_config=LogConfig(type="none"), read_only=True,
-            tmpfs={"/tmp": f"size={self.tmp_size},mode=1777"}, cap_drop=["ALL"],
+            tmpfs={"/tmp": f"size={self.tmp_size},mode=1777,exec"}, cap_drop=["ALL"],
             security_opt=["no-new-privileges"], detach=True,
         )
         cap = OutputCap(output_limit)

@@ -7,14 +7,14 @@ import os
 import selectors
 import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from gitdgm.errors import SandboxError
 from gitdgm.sandbox import pids
 from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
+from gitdgm.sandbox.scratch import scratch_dir
 
 log = logging.getLogger("gitdgm.sandbox")
 _warned = False
@@ -51,6 +51,7 @@ class ProcessSandbox:
         timeout: float,
         socket: Path | None = None,
         output_limit: int = 1_000_000,
+        read_only: Collection[str] = (),
     ) -> RunResult:
         check_run_args(mounts, timeout, output_limit)
         paths = {name: str(Path(host).resolve()) for name, host in mounts.items()}
@@ -59,8 +60,8 @@ class ProcessSandbox:
         argv, workdir, extra = resolve(command, cwd, env, paths)
         if not Path(workdir).is_dir():
             raise SandboxError(f"sandbox cwd {workdir} is not a directory")
-        with tempfile.TemporaryDirectory(prefix="gitdgm-run-") as home:
-            base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8"}
+        with scratch_dir("gitdgm-run-") as home:
+            base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8"}
             return self._run(argv, workdir, base | extra, timeout, output_limit)
 
     def _run(self, argv: list[str], cwd: str, env: dict[str, str], timeout: float, limit: int) -> RunResult:

@@ -76,6 +76,7 @@ class Limits:
 
     max_files: int = 50_000
     max_bytes: int = 256 * 1024 * 1024
+    max_depth: int = 128  # nested folders; a walk holds one open descriptor per level
 
 
 class TooLarge(Untrusted):
@@ -83,44 +84,60 @@ class TooLarge(Untrusted):
 
 
 def walk(root: Path, limits: Limits, skip: frozenset[str] = frozenset()) -> tuple[list[Entry], list[str]]:
-    """Regular files and links below ``root`` (``skip``: directory names left out wherever they are), without
-    following a link and without reading a byte; plus what is left out: special files (FIFOs, sockets, devices)
-    and names that are not UTF-8.
+    """Regular files and links below ``root`` (``skip``: names left out wherever they are, folder or file),
+    without following a link and without reading a byte; plus what is left out: special files (FIFOs, sockets,
+    devices) and names that are not UTF-8.
 
-    Raises TooLarge as soon as the count or the sum of sizes passes ``limits``."""
+    One folder per level is held open, so a wide tree costs no descriptors and a deep one is refused at
+    ``limits.max_depth``. Raises TooLarge as soon as a count, the sum of sizes or the depth passes ``limits``."""
     entries: list[Entry] = []
     special: list[str] = []
     total = 0
-    stack: list[tuple[int, str]] = [(_open_beneath(root.parent, root.name, _DIR_FLAGS), "")]
-    try:
-        while stack:
-            fd, prefix = stack.pop()
+    frames: list[tuple[int, str, list[str]]] = []  # an open folder, its path with "/", sub-folders left to walk
+
+    def enter(fd: int, prefix: str) -> None:
+        nonlocal total
+        folders: list[str] = []
+        frames.append((fd, prefix, folders))
+        if prefix.count("/") > limits.max_depth:
+            raise TooLarge(f"folders nested deeper than {limits.max_depth} ({prefix[:80]}...)")
+        for name in sorted(os.listdir(fd), reverse=True):
+            rel = prefix + name
             try:
-                names = sorted(os.listdir(fd))
-                for name in names:
-                    rel = prefix + name
-                    try:
-                        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                    except FileNotFoundError:
-                        continue
-                    if stat.S_ISDIR(info.st_mode):
-                        if name not in skip:
-                            stack.append((os.open(name, _DIR_FLAGS, dir_fd=fd), rel + "/"))
-                        continue
-                    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)) or not _utf8(rel):
-                        special.append(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-                        continue
-                    total += info.st_size
-                    entries.append(Entry(rel, info.st_mode, info.st_size,
-                                         (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
-                    if len(entries) > limits.max_files:
-                        raise TooLarge(f"more than {limits.max_files} files (sandbox.max_repo_files)")
-                    if total > limits.max_bytes:
-                        raise TooLarge(f"more than {limits.max_bytes // 2**20} MiB (sandbox.max_repo_mb)")
-            finally:
-                os.close(fd)
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if name in skip:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                folders.append(name)
+                continue
+            if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)) or not _utf8(rel):
+                special.append(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+                continue
+            total += info.st_size
+            entries.append(Entry(rel, info.st_mode, info.st_size,
+                                 (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
+            if len(entries) > limits.max_files:
+                raise TooLarge(f"more than {limits.max_files} files (sandbox.max_repo_files)")
+            if total > limits.max_bytes:
+                raise TooLarge(f"more than {limits.max_bytes // 2**20} MiB (sandbox.max_repo_mb)")
+
+    try:
+        enter(_open_beneath(root.parent, root.name, _DIR_FLAGS), "")
+        while frames:
+            fd, prefix, folders = frames[-1]
+            if not folders:
+                os.close(frames.pop()[0])
+                continue
+            name = folders.pop()
+            try:
+                child = _open_child(fd, name, prefix + name)
+            except FileNotFoundError:
+                continue
+            enter(child, prefix + name + "/")
     finally:
-        for fd, _ in stack:
+        for fd, _, _ in frames:
             os.close(fd)
     return entries, special
 
@@ -155,20 +172,24 @@ def _open_beneath(base: Path, rel: str, flags: int) -> int:
         for i, part in enumerate(parts):
             if part in (".", ".."):
                 raise Untrusted(f"path {rel!r} leaves its folder")
-            last = i == len(parts) - 1
-            try:
-                nxt = os.open(part, flags if last else _DIR_FLAGS, dir_fd=fd)
-            except OSError as error:
-                if error.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise Untrusted(f"{'/'.join(parts[:i + 1])} is a link or not a folder") from None
-                if error.errno in (errno.EACCES, errno.EPERM):
-                    raise Untrusted(f"{'/'.join(parts[:i + 1])} cannot be read") from None
-                raise
+            nxt = _open_child(fd, part, "/".join(parts[:i + 1]), flags if i == len(parts) - 1 else _DIR_FLAGS)
             os.close(fd)
             fd = nxt
         return fd
     except BaseException:
         os.close(fd)
+        raise
+
+
+def _open_child(fd: int, name: str, rel: str, flags: int = _DIR_FLAGS) -> int:
+    """Open ``name`` in the folder ``fd`` without following a link; Untrusted when the agent made that fail."""
+    try:
+        return os.open(name, flags, dir_fd=fd)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise Untrusted(f"{rel} is a link or not a folder") from None
+        if error.errno in (errno.EACCES, errno.EPERM):
+            raise Untrusted(f"{rel} cannot be read") from None
         raise
 
 

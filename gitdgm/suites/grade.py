@@ -8,12 +8,12 @@ into a fresh folder, the hidden tests are laid over it, and the test command run
 from __future__ import annotations
 
 import posixpath
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from gitdgm.errors import ConfigError
+from gitdgm.sandbox.base import RunResult
+from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.suites.protect import Protection
 from gitdgm.suites.task import Task
 from gitdgm.workspace import Change, Changes
@@ -53,30 +53,40 @@ def clean_tree(task: Task, changes: Changes) -> tuple[str, tuple[str, ...]]:
 def grade(task: Task, changes: Changes, sandbox: Any) -> Grade:
     """Run ``task``'s hidden tests on the agent's ``changes`` in a clean room in ``sandbox`` (a gitdgm Sandbox)."""
     tree, tampering = clean_tree(task, changes)
-    with tempfile.TemporaryDirectory(prefix="gitdgm-grade-") as tmp:
-        work = changes.materialise(tree, Path(tmp) / "repo")
-        if task.grader is not None:
-            graded = task.grader(task, work, sandbox)
-            return Grade(graded.outcome, graded.output, graded.duration, tampering)
-        try:
-            task.write_tests(work)
-        except (ConfigError, OSError) as e:
-            return Grade("error", f"could not overlay the hidden tests of {task.id}: {e}", 0.0, tampering)
-        result = sandbox.run(
-            ["sh", "-c", task.test_command],
-            mounts={"repo": work},
-            cwd="{repo}",
-            env=GRADE_ENV,
-            timeout=task.test_time_limit,
-        )
+    if task.grader is not None:
+        with scratch_dir("gitdgm-grade-") as tmp:
+            graded = task.grader(task, changes.materialise(tree, tmp / "repo"), sandbox)
+        return Grade(graded.outcome, graded.output, graded.duration, tampering)
+    result = _run_hidden_tests(task, changes, tree, sandbox)
+    if isinstance(result, str):
+        return Grade("error", result, 0.0, tampering)
     output = result.output + ("\n[output truncated]" if result.output_truncated else "")
     if result.timed_out:
         return Grade("timeout", output + f"\n[tests ran past {task.test_time_limit:g} s]", result.duration, tampering)
     if result.exit_code == 0:
         return Grade("resolved", output, result.duration, tampering)
     if reason := _NOT_RUNNABLE.get(result.exit_code):
-        return Grade("error", output + f"\n[{reason}: exit {result.exit_code}]", result.duration, tampering)
+        # The agent's code can exit 127 as well as a missing toolchain can: the task is at fault only when its
+        # starting tree cannot run either (it costs a second run, and only then).
+        start = _run_hidden_tests(task, changes, changes.base, sandbox)
+        if isinstance(start, str) or start.exit_code in _NOT_RUNNABLE:
+            return Grade("error", output + f"\n[{reason}: exit {result.exit_code}, on the task's starting tree too]",
+                         result.duration, tampering)
+        output += f"\n[exit {result.exit_code} with the agent's change; the task's starting tree runs its tests]"
     return Grade("unresolved", output, result.duration, tampering)
+
+
+def _run_hidden_tests(task: Task, changes: Changes, tree: str, sandbox: Any) -> RunResult | str:
+    """The sandbox's result of the test command on ``tree`` with the hidden tests laid over it, in a fresh
+    folder; or why the hidden tests could not be laid (the task's fault)."""
+    with scratch_dir("gitdgm-grade-") as tmp:
+        work = changes.materialise(tree, tmp / "repo")
+        try:
+            task.write_tests(work)
+        except (ConfigError, OSError) as e:
+            return f"could not overlay the hidden tests of {task.id}: {e}"
+        return sandbox.run(["sh", "-c", task.test_command], mounts={"repo": work}, cwd="{repo}", env=GRADE_ENV,
+                           timeout=task.test_time_limit)
 
 
 def _escapes(path: str, target: str) -> bool:

@@ -23,8 +23,12 @@ TEST_DIRS = frozenset({"test", "tests", "__tests__", "testdata", "spec", "__snap
 #: Folders of installed dependencies or build state a runner resolves imports from (or reads settings from).
 DEPENDENCY_DIRS = frozenset({
     "node_modules", "vendor", ".cargo", "target", ".mvn", "gradle", ".gradle", ".venv", "venv", "site-packages",
-    ".pytest_cache", ".tox", ".nox", ".yarn", "bower_components", "jspm_packages",
+    ".pytest_cache", ".tox", ".nox", ".yarn", "bower_components", "jspm_packages", "__pypackages__",
 })  # fmt: skip
+
+#: Folder-name patterns of installed-package records: on the import path, their entry points are plugins that
+#: a runner loads by itself (pytest's ``pytest11``), so a new one would run code before any test.
+PACKAGE_RECORD_DIRS = ("*.dist-info", "*.egg-info", "*.egg")
 
 #: File-name patterns of tests, by ecosystem.
 TEST_FILES = (
@@ -64,6 +68,7 @@ _SHADOWABLE = frozenset(sys.stdlib_module_names) | RUNNER_MODULES
 _PYTHON_SUFFIXES = (".py", ".pyc", ".so", ".pyd", ".pth")
 _TEST_FILE = re.compile("|".join(fnmatch.translate(p) for p in TEST_FILES))
 _CONFIG_FILE = re.compile("|".join(fnmatch.translate(p) for p in CONFIG_FILES))
+_PACKAGE_RECORD = re.compile("|".join(fnmatch.translate(p) for p in PACKAGE_RECORD_DIRS))
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class Protection:
             return "inside a test folder"
         if any(p in DEPENDENCY_DIRS for p in parts[:-1]) or name in DEPENDENCY_DIRS:
             return "a dependency or runner-state folder"
+        if any(_PACKAGE_RECORD.fullmatch(p) for p in parts):
+            return "an installed-package record (its entry points are plugins a runner loads)"
         if _TEST_FILE.fullmatch(name):
             return "a test file"
         if _CONFIG_FILE.fullmatch(name):
