@@ -470,27 +470,13 @@ def test_an_attack_during_self_modification_blocks_no_step(name: str, child_allo
     assert_contained(lab, before)
 
 
-# -- honest agents still grade as before, on docker ---------------------------------------------------------------
+# -- honest agents still grade as before, on docker (tests/test_suites_builtin.py: the process sandbox) -----------
 BUILTIN = load_suite("builtin")
-
-
-SAMPLE_PER_LANGUAGE = {"python": 5, "javascript": 4, "go": 3}  # every builtin task takes over a minute here
-
-
-def _builtin_sample() -> list[Task]:
-    """The first tasks of each language, in suite order (tests/test_suites_builtin.py grades them all, on the
-    process sandbox)."""
-    taken: dict[str, int] = {}
-    out = []
-    for task in BUILTIN.tasks:
-        if taken.get(task.language, 0) < SAMPLE_PER_LANGUAGE.get(task.language, 0):
-            taken[task.language] = taken.get(task.language, 0) + 1
-            out.append(task)
-    return out
 
 
 @pytest.fixture(scope="module")
 def docker_grades(docker_available: None) -> dict[str, tuple[Any, Any]]:
+    """Every builtin task graded in docker as given and with its reference solution, two at a time."""
     sandbox = DockerSandbox(cpus=1.0, memory="1g", pids_limit=256)
 
     def both(task: Task) -> tuple[Any, Any]:
@@ -501,10 +487,10 @@ def docker_grades(docker_available: None) -> dict[str, tuple[Any, Any]]:
             return as_given, grade_workspace(task, workspace, sandbox)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip((t.id for t in _builtin_sample()), pool.map(both, _builtin_sample())))
+        return dict(zip((t.id for t in BUILTIN.tasks), pool.map(both, BUILTIN.tasks)))
 
 
-@pytest.mark.parametrize("task", _builtin_sample(), ids=lambda t: t.id)
+@pytest.mark.parametrize("task", BUILTIN.tasks, ids=lambda t: t.id)
 def test_builtin_task_grades_in_docker(task: Task, docker_grades: dict[str, tuple[Any, Any]]) -> None:
     as_given, solved = docker_grades[task.id]
     assert as_given.outcome == "unresolved", f"hidden tests do not fail on repo/ as given:\n{as_given.output}"
