@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 import tomli_w
 from click.testing import CliRunner, Result
-from eval_helpers import make_agent
+from eval_helpers import git, make_agent
 from grading_helpers import grade_workspace, task_workspace
 from hostile_agents import (
     AGENT_DIR_WRITER,
@@ -178,12 +178,6 @@ def fingerprint(folder: Path) -> dict[str, tuple[bytes, int, int]]:
 
 def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def git(path: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
-    return result.stdout
 
 
 def described(result: Result) -> str:

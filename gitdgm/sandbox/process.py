@@ -61,7 +61,8 @@ class ProcessSandbox:
         if not Path(workdir).is_dir():
             raise SandboxError(f"sandbox cwd {workdir} is not a directory")
         with scratch_dir("gitdgm-run-") as home:
-            base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8"}
+            base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), "TMPDIR": str(home),
+                    "LANG": "C.UTF-8"}
             return self._run(argv, workdir, base | extra, timeout, output_limit)
 
     def _run(self, argv: list[str], cwd: str, env: dict[str, str], timeout: float, limit: int) -> RunResult:

@@ -102,12 +102,12 @@ def walk(root: Path, limits: Limits, skip: frozenset[str] = frozenset()) -> tupl
         if prefix.count("/") > limits.max_depth:
             raise TooLarge(f"folders nested deeper than {limits.max_depth} ({prefix[:80]}...)")
         for name in sorted(os.listdir(fd), reverse=True):
+            if name in skip:
+                continue
             rel = prefix + name
             try:
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
             except FileNotFoundError:
-                continue
-            if name in skip:
                 continue
             if stat.S_ISDIR(info.st_mode):
                 folders.append(name)
