@@ -1,0 +1,3 @@
+module example.com/tickets
+
+go 1.19
