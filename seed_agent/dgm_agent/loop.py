@@ -139,6 +139,10 @@ class Agent:
         if removed:
             self.log.event("elide", reason=why, est_tokens_before=before,
                            est_tokens_after=context.estimate_tokens(self.messages), chars_removed=removed)
+            # in the transcript too: gitdgm's diagnosis reads only the transcript, and must see context trouble
+            cause = ("to stay within the context budget" if why == "budget"
+                     else f"after the model said: {excerpt(why, 500)}")
+            self.log.write(f"_[context: {removed} chars of older tool output elided {cause}]_\n")
         return removed > 0
 
     def _warn_if_near_the_end(self) -> None:

@@ -119,6 +119,7 @@ def test_context_overflow_elides_old_outputs_and_retries(run_agent, fake_model, 
     assert retried[3]["content"].startswith("[output elided: ")
     assert retried[5]["content"].startswith("1\n2\n3")  # the latest turn is kept
     assert run.of("elide")[0]["reason"].startswith("HTTP 400")
+    assert "elided after the model said: HTTP 400" in run.transcript  # where gitdgm's diagnosis looks
 
 
 def test_context_budget_keeps_requests_small(run_agent, fake_model, repo: Path) -> None:
@@ -126,6 +127,7 @@ def test_context_budget_keeps_requests_small(run_agent, fake_model, repo: Path) 
         fake_model.add(fake_model.calls(("bash", {"command": "seq 1 3000"})))
     run = run_agent(repo, GITDGM_CONTEXT_TOKENS="6000")
     assert run.end["reason"] == "done" and run.of("elide")
+    assert "elided to stay within the context budget" in run.transcript
     sizes = [len(json.dumps(r["messages"])) for r in fake_model.requests]
     assert max(sizes) < 4 * 6000 + 16_000  # the budget, plus one turn kept whole
 
