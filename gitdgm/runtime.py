@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +13,13 @@ from gitdgm.archive import Archive
 from gitdgm.config import CONFIG_FILE, Config, load_config
 from gitdgm.errors import ConfigError
 from gitdgm.gateway import Budget, Gateway
-from gitdgm.sandbox import Sandbox, open_sandbox
+from gitdgm.sandbox import Sandbox, open_sandbox, owner, reaper
 from gitdgm.sandbox.readback import Limits
+from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.suites import Suite, load_suite
 
 SCRIPTED = "scripted:"
+log = logging.getLogger("gitdgm")
 
 
 @dataclass
@@ -50,7 +51,10 @@ def make_sandbox(config: Config, kind: str | None = None) -> Sandbox:
 @contextlib.contextmanager
 def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str | None = None,
                  suite: str | None = None) -> Iterator[Runtime]:
-    """Start the gateway (and scripted upstream) for the duration of the block; everything stops after it."""
+    """Start the gateway (and scripted upstream) for the duration of the block; everything stops after it.
+
+    First it claims this process's owner folder for the archive (every temporary folder of the block goes there)
+    and ends what killed runs of the archive left (``sandbox/reaper.py``)."""
     config = config or archive_config(archive)
     suite_root = Path(archive.repo.workdir) if archive.repo.workdir else Path.cwd()
     loaded_suite = load_suite(suite or config.eval.suite, root=suite_root)
@@ -58,9 +62,11 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
     budget = Budget(max_tokens=config.budget.max_tokens or None, max_usd=config.budget.max_usd or None)
     prices = {model: (p[0], p[1]) for model, p in config.model.prices.items()}
     with contextlib.ExitStack() as stack:
+        claim = stack.enter_context(owner.claim(owner.archive_key(archive.repo.path)))
+        if reaped := reaper.reap(claim, getattr(box, "client", None)):
+            log.warning("gitdgm: %s", reaped)
         base_url, api_key = stack.enter_context(_upstream(config, suite_root))
-        tmp = Path(tempfile.mkdtemp(prefix="gitdgm-gw-"))
-        stack.callback(shutil.rmtree, tmp, True)
+        tmp = stack.enter_context(scratch_dir("gw-"))  # short: the sockets' paths must fit in 108 bytes
         gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw", prices=prices, budget=budget,
                                               transcripts_dir=tmp / "transcripts",
                                               upstream_timeout=config.model.request_timeout))

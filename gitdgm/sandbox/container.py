@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +22,12 @@ from docker.types import LogConfig, Mount
 from docker.utils.socket import frames_iter
 
 from gitdgm.errors import SandboxError
+from gitdgm.sandbox import owner
 from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
 
 DEFAULT_IMAGE = "gitdgm-sandbox:latest"
 LABEL = "gitdgm.sandbox"
+OWNER_LABEL, ARCHIVE_LABEL = "gitdgm.owner", "gitdgm.archive"  # who started it (owner.py), for the reaper
 MOUNT_ROOT = "/gitdgm"
 _SOCKET_DIR = f"{MOUNT_ROOT}/.gateway"
 
@@ -70,6 +72,29 @@ def probe(image: str | None = None) -> DockerStatus:
 def leftover_containers(client: docker.DockerClient) -> list[str]:
     """Names of gitdgm sandbox containers that still exist (there should be none between runs)."""
     return [c.name for c in client.containers.list(all=True, filters={"label": f"{LABEL}=1"})]
+
+
+def remove_orphans(client: docker.DockerClient, gone: Callable[[str], bool]) -> int:
+    """Remove the sandbox containers whose owner is ``gone`` (a killed gitdgm leaves them running); returns how
+    many. Containers without an owner label (an older gitdgm's) are left alone."""
+    try:
+        found = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
+        return sum(_remove(client, c.name) for c in found if gone(c.labels.get(OWNER_LABEL, "")))
+    except (APIError, requests.RequestException) as error:
+        raise SandboxError(f"docker: {str(error).splitlines()[0][:300]}") from None
+
+
+def _remove(client: docker.DockerClient, name: str) -> bool:
+    """Force-remove a container; False when it is already gone or being removed (by its run, or a reaper)."""
+    try:
+        client.api.remove_container(name, force=True)
+        return True
+    except NotFound:
+        return False
+    except APIError as error:
+        if error.status_code != 409:  # 409: removal already in progress
+            raise
+        return False
 
 
 class DockerSandbox:
@@ -128,13 +153,16 @@ class DockerSandbox:
         except (APIError, requests.RequestException) as error:
             raise SandboxError(f"docker sandbox: {str(error).splitlines()[0][:300]}") from None
         finally:
-            self._remove(name)
+            _remove(self.client, name)
 
     def _run(self, name: str, argv: list[str], cwd: str, env: dict[str, str], binds: list[Mount],
              deadline: float, output_limit: int) -> RunResult:
         start = time.monotonic()
+        owner.mark_docker()
+        who = owner.running()
+        labels = {LABEL: "1", OWNER_LABEL: who.name, ARCHIVE_LABEL: who.key}
         container = self.client.containers.create(
-            self.image, argv, name=name, labels={LABEL: "1"}, working_dir=cwd, environment=env,
+            self.image, argv, name=name, labels=labels, working_dir=cwd, environment=env,
             user=f"{os.getuid()}:{os.getgid()}", network_mode="none", mounts=binds,
             nano_cpus=int(self.cpus * 1e9), mem_limit=self.memory, memswap_limit=self.memory,
             pids_limit=self.pids_limit, log_config=LogConfig(type="none"), read_only=True,
@@ -164,15 +192,6 @@ class DockerSandbox:
         if code == 137 and not (timed_out or cap.exceeded) and _oom_killed(container):
             output += f"\ngitdgm sandbox: killed: out of memory (limit {self.memory})\n"
         return RunResult(code, timed_out, output, cap.truncated, time.monotonic() - start, cap.exceeded)
-
-    def _remove(self, name: str) -> None:
-        try:
-            self.client.api.remove_container(name, force=True)
-        except NotFound:
-            pass
-        except APIError as error:
-            if error.status_code != 409:  # 409: removal already in progress
-                raise
 
 
 def _read(stream: object, cap: OutputCap, container: docker.models.containers.Container) -> None:

@@ -2,6 +2,8 @@
 
 RLIMIT_NPROC counts every task of the real uid and does not bind root, so for root the one real limit is a
 pids cgroup (v2 or v1); for other users it is set to the tasks on the machine now plus the allowance.
+A group is named ``gitdgm-<owner>-<n>`` (``owner.py``): every task in it is a sandbox process of that owner, since
+only root can move a task out, so the group of a killed gitdgm is how the reaper finds all it left running.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import functools
 import itertools
 import os
 import resource
-import signal
 import time
 from pathlib import Path
+
+from gitdgm.sandbox import owner
+from gitdgm.sandbox.owner import Owner
+from gitdgm.sandbox.procs import kill, read_stat
 
 _V2_ROOT, _V1_ROOT = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/pids")
 _counter = itertools.count()
@@ -33,10 +38,10 @@ def cgroup_root() -> Path | None:
 
 
 class PidsGroup:
-    """One run's pids cgroup: the child joins it before exec; ``kill`` ends every task in it."""
+    """One run's pids cgroup: the child joins it before exec; ``remove`` ends every task in it."""
 
     def __init__(self, root: Path, limit: int) -> None:
-        self.path = root / f"gitdgm-{os.getpid()}-{next(_counter)}"
+        self.path = root / f"gitdgm-{owner.running().name}-{next(_counter)}"
         self.path.mkdir()
         (self.path / "pids.max").write_text(str(limit))
 
@@ -44,36 +49,52 @@ class PidsGroup:
         """Called in the child between fork and exec."""
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
-    def kill(self) -> None:
-        """SIGKILL every task until none is left (forks racing the kill are caught by the next round)."""
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
-            pids = [int(pid) for pid in (self.path / "cgroup.procs").read_text().split()]
-            live = [pid for pid in pids if _state(pid) not in ("Z", None)]
-            if not live:
-                return
-            for pid in live:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.005)
-
     def remove(self) -> None:
-        self.kill()
+        kill_tasks(self.path)
         try:
             self.path.rmdir()
         except OSError:  # zombies not yet reaped by init keep it busy for a moment
             _stale.append(self.path)
 
 
-def _state(pid: int) -> str | None:
-    """The one-letter state of a process (Z: zombie), or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return None
+def kill_tasks(group: Path) -> int:
+    """SIGKILL every task of ``group`` until none is left (forks racing the kill are caught by the next round);
+    returns how many were killed."""
+    killed = set()
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            listed = (group / "cgroup.procs").read_text().split()
+        except FileNotFoundError:
+            break
+        live = [proc for pid in listed if (proc := read_stat(int(pid))) is not None and proc.state != "Z"]
+        if not live:
+            break
+        killed.update((proc.pid, proc.start) for proc in live if kill(proc))
+        time.sleep(0.005)
+    return len(killed)
+
+
+def group_owner(group: Path) -> Owner | None:
+    """The owner a group was made for (None: not a gitdgm group of this naming)."""
+    name, _, number = group.name.removeprefix("gitdgm-").rpartition("-")
+    return Owner.parse(name) if group.name.startswith("gitdgm-") and number.isdigit() else None
+
+
+def reap_groups() -> int:
+    """End every task of the groups whose owner is gone and remove the groups; returns how many tasks were
+    killed."""
+    root = cgroup_root()
+    killed = 0
+    for group in root.glob("gitdgm-*") if root else ():
+        found = group_owner(group)
+        if found is not None and found.gone():
+            killed += kill_tasks(group)
+            try:
+                group.rmdir()
+            except OSError:  # zombies not yet reaped by init keep it busy: a later reaper removes it
+                pass
+    return killed
 
 
 def group_alive(pgid: int) -> bool:
@@ -94,7 +115,7 @@ def open_group(limit: int) -> PidsGroup | None:
     root = cgroup_root()
     if root is None:
         return None
-    _sweep(root)
+    _reap_once()
     for path in list(_stale):
         try:
             path.rmdir()
@@ -108,15 +129,9 @@ def open_group(limit: int) -> PidsGroup | None:
 
 
 @functools.cache
-def _sweep(root: Path) -> None:
-    """Once per process: remove groups left by gitdgm processes that have since exited."""
-    for path in root.glob("gitdgm-*-*"):
-        owner = path.name.split("-")[1]
-        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+def _reap_once() -> None:
+    """Once per process, before its first group: what gitdgm processes that have exited left (tasks and all)."""
+    reap_groups()
 
 
 def nproc_limit(allowance: int) -> int:

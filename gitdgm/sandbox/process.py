@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import selectors
@@ -12,12 +13,13 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from gitdgm.errors import SandboxError
-from gitdgm.sandbox import pids
+from gitdgm.sandbox import owner, pids, procs
 from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
 from gitdgm.sandbox.scratch import scratch_dir
 
 log = logging.getLogger("gitdgm.sandbox")
 _warned = False
+_runs = itertools.count()
 
 
 class ProcessSandbox:
@@ -60,10 +62,11 @@ class ProcessSandbox:
         argv, workdir, extra = resolve(command, cwd, env, paths)
         if not Path(workdir).is_dir():
             raise SandboxError(f"sandbox cwd {workdir} is not a directory")
-        with scratch_dir("gitdgm-run-") as home:
+        marker = f"{owner.running().name}/{next(_runs)}"  # how this run's processes are found again (procs.py)
+        with scratch_dir("run-") as home:  # in the owner folder (owner.py); short, for sockets the run makes
             base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), "TMPDIR": str(home),
                     "LANG": "C.UTF-8"}
-            return self._run(argv, workdir, base | extra, timeout, output_limit)
+            return self._run(argv, workdir, base | extra | {procs.MARKER: marker}, timeout, output_limit)
 
     def _run(self, argv: list[str], cwd: str, env: dict[str, str], timeout: float, limit: int) -> RunResult:
         start = time.monotonic()
@@ -90,7 +93,7 @@ class ProcessSandbox:
         try:
             timed_out = _pump(proc, cap, start + timeout)
         finally:
-            _end(proc, group)
+            _end(proc, group, env[procs.MARKER])
         _drain(proc.stdout.fileno(), cap)
         proc.stdout.close()
         code = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
@@ -134,8 +137,10 @@ def _drain(fd: int, cap: OutputCap) -> None:
         cap.add(data)
 
 
-def _end(proc: subprocess.Popen[bytes], group: pids.PidsGroup | None) -> None:
-    """Kill the whole session (and cgroup), reap the leader, close the pipe: nothing is left running."""
+def _end(proc: subprocess.Popen[bytes], group: pids.PidsGroup | None, marker: str) -> None:
+    """Kill the whole session (and cgroup), reap the leader, close the pipe: nothing is left running.
+
+    Without a cgroup, a process that left the session (``setsid``) is found by the run's marker."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -148,7 +153,9 @@ def _end(proc: subprocess.Popen[bytes], group: pids.PidsGroup | None) -> None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
-            return
+            break
         if not pids.group_alive(proc.pid):
-            return
+            break
         time.sleep(0.005)
+    if group is None:
+        procs.end_marked(marker.__eq__)

@@ -21,7 +21,10 @@ _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 
 @contextlib.contextmanager
 def scratch_dir(prefix: str) -> Iterator[Path]:
-    """A fresh private folder under the temporary folder, removed with ``remove_tree`` on the way out."""
+    """A fresh private folder under the temporary folder, removed with ``remove_tree`` on the way out.
+
+    While a step or an eval runs, the temporary folder is its owner folder (``owner.claim``), so a kill leaves
+    the folder where the next step's reaper finds it."""
     path = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         yield path
