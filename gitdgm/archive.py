@@ -102,7 +102,9 @@ class Snapshot:
         return 0 if agent.parent is None else self.generation_of(self.agents[agent.parent]) + 1
 
     def pending(self) -> list[Agent]:
-        return sorted((a for a in self.agents.values() if a.status in ("pending", "evaluating")),
+        """Agents with evaluation work left: never settled, or admitted with attempts that ended in error."""
+        return sorted((a for a in self.agents.values()
+                       if a.status in ("pending", "evaluating") or (a.admitted and a.info.get("errored"))),
                       key=lambda a: (self.generation_of(a), a.id))
 
     def duplicate_of(self, tree: str, exclude: str | None = None) -> Agent | None:

@@ -22,7 +22,8 @@ from gitdgm.archive import Archive, Snapshot
 from gitdgm.config import CONFIG_FILE, load_config
 from gitdgm.errors import GitdgmError
 
-EXIT_CODES = "Exit codes: 0 ok, 1 error, 2 usage, 3 internal error, 4 budget exhausted, 5 archive locked, 130 interrupted."
+EXIT_CODES = ("Exit codes: 0 ok, 1 error, 2 usage, 3 internal error, 4 budget exhausted, 5 archive locked, "
+              "6 infrastructure errors (not scored; run again), 130 interrupted.")
 
 
 class _Failure(click.ClickException):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from gitdgm.archive import Archive
 from gitdgm.config import Config
-from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError
+from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
 
 if TYPE_CHECKING:  # the step pulls in the sandbox and gateway: imported only when a command runs
     from gitdgm.step import StepReport
@@ -94,7 +94,12 @@ def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | 
     click.echo(f"{target.id}: score {data.get('score', 0):.3f} ({data.get('resolved', 0)}/{data.get('attempted', 0)}"
                f" resolved), status {record.status}")
     for task_id, result in sorted(record.tasks.items()):
-        click.echo(f"  {task_id:40s} {result.get('outcome')}")
+        click.echo(f"  {task_id:40s} {result.get('outcome')}" + (f" ({result['why']})" if result.get("why") else ""))
+    for task_id, result in sorted(record.errors.items()):
+        click.echo(f"  {task_id:40s} error: {result.get('why')}")
+    if record.errors:
+        raise InfrastructureError(f"{len(record.errors)} task(s) of {target.id} ended in error, not the agent's "
+                                  f"doing: they are not scored; run `gitdgm eval {target.id}` again once fixed")
 
 
 @click.command()
@@ -141,8 +146,7 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
         click.echo(json.dumps({"include": report.matrix}))
         return
     _print_report(report, as_json, summary_file)
-    if report.stopped:
-        raise BudgetExceeded(report.stopped)
+    _exit_for(report)
 
 
 @click.command()
@@ -180,8 +184,18 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
                 config.budget, max_usd=max(config.budget.max_usd - report.cost_usd, 1e-9)))
     click.echo(f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
                f"({(report.best_score or 0) if report else 0:.3f}), cost ${spent:.4f}")
-    if report and report.stopped:
+    if report:
+        _exit_for(report)
+
+
+def _exit_for(report: StepReport) -> None:
+    """A step that stopped early or left attempts in error exits non-zero (4 budget, 6 infrastructure)."""
+    if report.exit_code == BudgetExceeded.exit_code:
         raise BudgetExceeded(report.stopped)
+    if report.exit_code:
+        raise InfrastructureError(report.stopped or f"{report.errors} task attempt(s) ended in error, not the "
+                                  "agents' doing: nothing was scored or rejected for them; the next step runs "
+                                  "them again")
 
 
 def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None,

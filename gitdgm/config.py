@@ -47,11 +47,14 @@ class SelectionConfig:
 class EvalConfig:
     suite: str = "builtin"
     #: tasks per stage; a later stage runs only while the pooled resolve rate clears its threshold
-    stages: list[int] = field(default_factory=lambda: [10, 40])
+    stages: list[int] = field(default_factory=lambda: [10, 50])  # the DGM's 10 + 50
     thresholds: list[float] = field(default_factory=lambda: [0.4])
     workers: int = 2
     #: 0 means each task's own limit
     agent_time_limit: int = 0
+    #: an attempt whose model calls failed while the model answers otherwise is an ``error`` this many times,
+    #: then ``unresolved``: an agent must not escape a score by making its own calls fail
+    error_retries: int = 3
 
 
 @dataclass
@@ -178,6 +181,7 @@ def _check_values(config: Config, source: str) -> None:
          f"eval.thresholds needs {len(config.eval.stages) - 1} value(s), one per stage after the first")
     need(all(0 <= t <= 1 for t in config.eval.thresholds), "eval.thresholds must lie in [0, 1]")
     need(config.eval.workers >= 1, "eval.workers must be at least 1")
+    need(config.eval.error_retries >= 1, "eval.error_retries must be at least 1")
     need(0 <= config.selfmod.transplant_share <= 1, "selfmod.transplant_share must lie in [0, 1]")
     need(config.budget.max_usd >= 0 and config.budget.max_tokens >= 0, "budget limits must be >= 0 (0 = none)")
     need(config.sandbox.max_repo_mb > 0 and config.sandbox.max_repo_files > 0,

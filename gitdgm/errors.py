@@ -29,6 +29,17 @@ class SandboxError(GitdgmError):
     """The sandbox backend cannot run (no daemon, no image, bad limits)."""
 
 
+class InfrastructureError(GitdgmError):
+    """Attempts failed for reasons that are not the agents' (DESIGN §12): nothing was scored against an agent,
+    and the attempts stay to be run again by the next ``gitdgm step`` or ``gitdgm eval``."""
+
+    exit_code = 6
+
+
+class ModelUnavailable(InfrastructureError):
+    """The model cannot be reached (or refuses gitdgm's key): the command stops before it blames anyone."""
+
+
 class LockedError(GitdgmError):
     """Another gitdgm step holds the archive's lock."""
 

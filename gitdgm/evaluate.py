@@ -9,8 +9,10 @@ read-modify-write, which is why a sharded evaluation ends with the same record a
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
+import traceback
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,17 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm.archive import Agent
-from gitdgm.errors import ConfigError
+from gitdgm.errors import ConfigError, GitdgmError, ModelUnavailable, SandboxError
 from gitdgm.record import Record, now
-from gitdgm.runner import run_agent
+from gitdgm.runner import AgentRun, run_agent
 from gitdgm.runtime import Runtime, repo_limits
 from gitdgm.sandbox.readback import Untrusted
 from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.suites import Task, grade
+from gitdgm.suites.grade import Grade
 from gitdgm.workspace import AgentSpec, Workspace, new_store, read_agent_spec
 
-#: outcomes that show the agent produced a patch that could be graded (the DGM's "functional" test)
-GRADED = ("resolved", "unresolved")
+log = logging.getLogger(__name__)
 LOG_LIMIT = 30_000
 TAMPERING_SHOWN = 20  # in the note, which every load reads: a flood of dropped files must not bloat it
 
@@ -69,23 +71,28 @@ def summarise_tasks(record: Record) -> None:
     record.data["attempted"] = len(tasks)
     record.data["resolved"] = sum(1 for t in tasks.values() if t.get("outcome") == "resolved")
     record.data["score"] = record.data["resolved"] / len(tasks) if tasks else 0.0
+    record.data["errored"] = len(record.errors)
     stages: dict[int, list[dict[str, Any]]] = {}
     for result in tasks.values():
         stages.setdefault(int(result.get("stage", 1)), []).append(result)
     record.data["stages"] = [{"stage": k, "tasks": len(v), "resolved": sum(r.get("outcome") == "resolved" for r in v)}
                              for k, v in sorted(stages.items())]
-    cost = sum(float(t.get("cost_usd", 0.0)) for t in tasks.values())
-    tokens = sum(int(t.get("tokens", 0)) for t in tasks.values())
+    attempts = [*tasks.values(), *record.errors.values()]  # an errored attempt's tokens were spent all the same
+    cost = sum(float(t.get("cost_usd", 0.0)) for t in attempts)
+    tokens = sum(int(t.get("tokens", 0)) for t in attempts)
     record.data.setdefault("evaluation", {}).update(cost_usd=cost, tokens=tokens)
 
 
 def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stage: int | None = None,
              on_task: Callable[[str, str], None] | None = None) -> Record:
-    """Evaluate ``agent`` (resuming from its note); returns its record. Raises BudgetExceeded after recording
-    what finished, leaving the agent ``evaluating`` so a later run resumes it."""
+    """Evaluate ``agent`` (resuming from its note: errored tasks run again); returns its record.
+
+    Raises BudgetExceeded or ModelUnavailable after recording what finished, leaving the agent to be resumed."""
     archive = rt.archive
     record = archive.update_record(agent.commit, lambda r: _start(r, agent, rt), f"gitdgm: evaluating {agent.id}")
     lock = threading.Lock()
+    stopped: list[str] = []  # why the model is down, once an attempt found it so
+    probed = False  # the model is asked whether it answers before the first task is run, not for a resume
     with scratch_dir("gitdgm-agent-") as tmp:
         agent_dir = archive.materialise(agent.commit, tmp / "agent")
         spec = read_agent_spec(agent_dir)
@@ -95,23 +102,29 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
                 continue
             todo = [task for i, task in enumerate(tasks)
                     if (shard is None or shard.takes(i)) and task.id not in record.tasks]
+            if todo and not probed and (down := rt.gateway.probe()):
+                raise ModelUnavailable(f"{down}; nothing was run for {agent.id}")
+            probed = probed or bool(todo)
 
             def run(task: Task, stage: int = number) -> None:
-                if rt.gateway.budget_exhausted:
+                if rt.gateway.budget_exhausted or stopped:
                     return
-                result, logs = run_task(rt, agent, spec, agent_dir, task, stage)
+                result, logs = guarded_task(rt, agent, spec, agent_dir, task, stage)
+                counted = result["outcome"] == "error" and _counts_against_agent(rt, result, stopped)
                 with lock:
-                    _record_task(rt, agent, task.id, result, logs)
+                    _record_task(rt, agent, task.id, result, logs, counted)
                 if on_task:
                     on_task(task.id, result["outcome"])
 
             with ThreadPoolExecutor(max_workers=rt.config.eval.workers) as pool:
                 list(pool.map(run, todo))
             rt.gateway.check_budget()
+            if stopped:
+                raise ModelUnavailable(f"{stopped[0]}; {agent.id}'s tasks not yet run stay to be evaluated")
             record = archive.read_record(agent.commit) or record
             if shard or only_stage or number == len(stages):
                 break
-            if record.data["score"] < rt.config.eval.thresholds[number - 1]:
+            if not record.tasks or record.data["score"] < rt.config.eval.thresholds[number - 1]:
                 break
     if shard is not None:
         stage = only_stage or 1
@@ -121,6 +134,18 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
     elif only_stage is None:
         record = archive.update_record(agent.commit, _finish, f"gitdgm: evaluated {agent.id}")
     return record
+
+
+def _counts_against_agent(rt: Runtime, result: dict[str, Any], stopped: list[str]) -> bool:
+    """Whether an ``error`` attempt counts toward ``eval.error_retries``: only when its model calls failed while
+    the model answers gitdgm (an agent could make its own calls fail) and the budget is not spent. A model
+    found down stops the evaluation instead (``stopped`` gets why)."""
+    if not result.get("model_failures") or rt.gateway.budget_exhausted:
+        return False
+    down = rt.gateway.probe()
+    if down:
+        stopped.append(down)
+    return down is None
 
 
 def _finish_shard(record: Record | None, shard: Shard, stage: int, more_stages: bool) -> Record:
@@ -138,7 +163,7 @@ def _finish_shard(record: Record | None, shard: Shard, stage: int, more_stages: 
 
 def _start(record: Record | None, agent: Agent, rt: Runtime) -> Record:
     record = record or Record.new(status="evaluating", parent=agent.parent, generation=0)
-    if record.status != "evaluated":
+    if record.status in ("pending", "evaluating"):  # an admitted or rejected agent keeps its status and branch
         record.data["status"] = "evaluating"
     record.data.setdefault("evaluation", {}).update(suite=rt.suite.name, sandbox=rt.sandbox.name,
                                                     model=rt.config.model.name)
@@ -148,17 +173,32 @@ def _start(record: Record | None, agent: Agent, rt: Runtime) -> Record:
 
 
 def _finish(record: Record | None) -> Record:
+    """``evaluated`` once some task is graded; with errors only, it stays ``evaluating`` (nothing to score yet)."""
     assert record is not None
     summarise_tasks(record)
-    record.data["status"] = "evaluated" if record.status in ("evaluating", "pending") else record.status
+    if record.status in ("evaluating", "pending") and (record.tasks or not record.errors):
+        record.data["status"] = "evaluated"
     record.data["evaluation"]["finished_at"] = now()
     return record
 
 
-def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any], logs: dict[str, Any]) -> None:
+def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any], logs: dict[str, Any],
+                 counted: bool) -> None:
+    """A graded attempt goes into ``tasks``; an ``error`` into ``errors``, to be run again, unless it is the
+    ``eval.error_retries``-th counted one in a row (see ``_counts_against_agent``)."""
+
     def add(record: Record | None) -> Record:
         assert record is not None
-        record.tasks[task_id] = result
+        previous = record.errors.pop(task_id, {})
+        if result["outcome"] != "error":
+            record.tasks[task_id] = result
+        else:
+            tries = int(previous.get("tries", 0)) + counted
+            if tries >= rt.config.eval.error_retries:
+                record.tasks[task_id] = {**result, "outcome": "unresolved", "why": "repeated_error",
+                                         "error": result["why"], "tries": tries}
+            else:
+                record.errors[task_id] = {**result, "tries": tries, "at": now()}
         summarise_tasks(record)
         return record
 
@@ -167,12 +207,31 @@ def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any]
                            f"gitdgm: logs of {agent.id} {task_id}")
 
 
+def guarded_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task,
+                 stage: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``run_task``, where a fault of gitdgm's own is the attempt's ``error`` (logged with its traceback), not
+    the agent's failure and not the end of the whole evaluation. Errors the user must act on still raise."""
+    started = time.monotonic()
+    try:
+        return run_task(rt, agent, spec, agent_dir, task, stage)
+    except GitdgmError:
+        raise
+    except Exception as exc:
+        log.exception("gitdgm: internal error while running %s on %s", agent.id, task.id)
+        why = f"gitdgm's own fault: {type(exc).__name__}: {exc}"
+        result = {"outcome": "error", "why": why[:500], "stage": stage,
+                  "duration": round(time.monotonic() - started, 2)}
+        return result, {"outcome": "error", "why": why, "problem": task.problem[:LOG_LIMIT],
+                        "test_output": traceback.format_exc()[-LOG_LIMIT:]}
+
+
 def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task,
              stage: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """One task: a fresh repository, the agent, its change, the hidden tests in a clean room. Never raises for
-    what the agent did: that ends as its recorded attempt."""
+    what the agent did: that ends as its recorded attempt; what was not its doing ends as an ``error``."""
     started = time.monotonic()
     limit = rt.config.eval.agent_time_limit or task.time_limit
+    graded: Grade | None = None
     with scratch_dir("gitdgm-task-") as tmp:
         repo = tmp / "repo"
         task.write_repo(repo)
@@ -181,24 +240,24 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         except Untrusted as why:
             raise ConfigError(f"task {task.id}: its own repository cannot be taken ({why}); "
                               "raise [sandbox] max_repo_mb / max_repo_files in gitdgm.toml") from None
-        run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=agent_dir,
-                        workspace=workspace, problem=task.problem, time_limit=limit, model=rt.config.model.name,
-                        agent_id=agent.id, task_id=task.id)
-        patch, graded = run.patch, None
-        if run.changes is None:
-            outcome = "unresolved"
-        elif run.result.timed_out:
-            outcome = "timeout"
-        elif run.changes.empty:
-            outcome = "error" if run.result.exit_code != 0 else "empty_patch"
-        else:
-            graded = grade(task, run.changes, rt.sandbox)
-            outcome = graded.outcome
+        try:
+            run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=agent_dir,
+                            workspace=workspace, problem=task.problem, time_limit=limit,
+                            model=rt.config.model.name, agent_id=agent.id, task_id=task.id)
+            if run.changes is not None and not run.changes.empty and not run.result.timed_out:
+                graded = grade(task, run.changes, rt.sandbox)
+            patch = run.patch  # read while the task's store still exists
+        except SandboxError as exc:
+            why = f"the sandbox failed: {exc}"
+            return ({"outcome": "error", "why": why, "stage": stage, "duration": round(time.monotonic() - started, 2)},
+                    {"outcome": "error", "why": why, "problem": task.problem[:LOG_LIMIT]})
+    outcome, why = judge(run, graded)
     result = {
-        "outcome": outcome, "stage": stage, "duration": round(time.monotonic() - started, 2),
+        "outcome": outcome, "why": why or None, "stage": stage, "duration": round(time.monotonic() - started, 2),
         "agent_seconds": round(run.result.duration, 2), "exit_code": run.result.exit_code,
         "patch_lines": patch.count("\n"), "tokens": run.usage.total_tokens,
         "cost_usd": round(run.usage.cost_usd, 6), "requests": run.usage.requests, "model_errors": run.usage.errors,
+        "model_failures": run.usage.model_failures or None,
     }
     if run.refused:
         result["reason"] = run.refused
@@ -207,11 +266,28 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         result["tampering"] = list(tampering[:TAMPERING_SHOWN])
         if len(tampering) > TAMPERING_SHOWN:
             result["tampering"].append(f"... and {len(tampering) - TAMPERING_SHOWN} more, listed in the task's logs")
-    logs = {"outcome": outcome, "problem": task.problem[:LOG_LIMIT], "patch": patch[:LOG_LIMIT],
+    logs = {"outcome": outcome, "why": why, "problem": task.problem[:LOG_LIMIT], "patch": patch[:LOG_LIMIT],
             "agent_output": run.log_tail[-LOG_LIMIT:], "transcript": run.transcript[-LOG_LIMIT:],
             "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:],
             "tampering": "\n".join(tampering)[:LOG_LIMIT]}
     return result, logs
+
+
+def judge(run: AgentRun, graded: Grade | None) -> tuple[str, str]:
+    """The attempt's outcome and why (DESIGN §12): ``resolved``; ``unresolved`` for what the agent did (wrong
+    fix, empty patch, its own crash or timeout, a tree that cannot be taken); ``error`` for what it did not."""
+    if graded is not None and graded.outcome == "resolved":
+        return "resolved", ""
+    if run.usage.model_failures:
+        return "error", (f"{run.usage.model_failures} model call(s) failed: unreachable or failing after retries, "
+                         "gitdgm's key refused or the budget spent")
+    if run.changes is None:
+        return "unresolved", "refused"
+    if run.result.timed_out:
+        return "unresolved", "agent_timed_out"
+    if graded is None:
+        return "unresolved", "empty_patch"
+    return graded.outcome, graded.why
 
 
 def pack_logs(logs: dict[str, Any]) -> bytes:
@@ -228,6 +304,10 @@ def unpack_logs(raw: bytes | None) -> dict[str, Any]:
         return {}
 
 
+#: unresolved attempts that produced no patch the tests could judge (the DGM's "functional" test)
+NO_PATCH = ("empty_patch", "agent_timed_out", "refused", "repeated_error")
+
+
 def functional(record: Record) -> bool:
     """The DGM's admission rule: at least one task produced a patch that could be graded."""
-    return any(t.get("outcome") in GRADED for t in record.tasks.values())
+    return any(t.get("outcome") == "resolved" or t.get("why") not in NO_PATCH for t in record.tasks.values())

@@ -17,6 +17,11 @@ from gitdgm import __version__
 
 SCHEMA = 1
 STATUSES = ("pending", "evaluating", "evaluated", "rejected")
+#: what a task attempt in ``tasks`` ended as; an ``error`` attempt is kept apart, in ``errors`` (DESIGN §12)
+OUTCOMES = ("resolved", "unresolved")
+#: why an attempt is ``unresolved``: each is the agent's doing
+UNRESOLVED_WHY = ("tests_failed", "tests_timed_out", "empty_patch", "agent_timed_out", "refused", "repeated_error")
+_LEGACY = {"empty_patch": "empty_patch", "timeout": "agent_timed_out", "error": "empty_patch"}  # 0.1.0 outcomes
 
 
 class RecordError(ValueError):
@@ -49,9 +54,11 @@ class Record:
             raise RecordError(f"unknown note schema {schema!r} (this gitdgm reads schema {SCHEMA}; upgrade gitdgm)")
         if data.get("status") not in STATUSES:
             raise RecordError(f"status {data.get('status')!r} is not one of {', '.join(STATUSES)}")
-        for key, kind in (("generation", int), ("score", (int, float)), ("parent", str)):
+        for key, kind in (("generation", int), ("score", (int, float)), ("parent", str), ("tasks", dict),
+                          ("errors", dict)):
             if key in data and not isinstance(data[key], kind):
                 raise RecordError(f"field {key!r} has the wrong type ({type(data[key]).__name__})")
+        _read_legacy_outcomes(data.get("tasks", {}))
         return cls(data)
 
     def dumps(self) -> bytes:
@@ -77,7 +84,22 @@ class Record:
 
     @property
     def tasks(self) -> dict[str, dict[str, Any]]:
+        """Graded attempts (resolved or unresolved): the score is taken over these."""
         return self.data.setdefault("tasks", {})
+
+    @property
+    def errors(self) -> dict[str, dict[str, Any]]:
+        """Attempts that ended in ``error`` (not the agent's doing): never scored, run again later."""
+        return self.data.setdefault("errors", {})
+
+
+def _read_legacy_outcomes(tasks: dict[str, Any]) -> None:
+    """0.1.0 wrote ``empty_patch``, ``timeout`` and ``error`` (an agent that crashed without editing) as
+    outcomes; each was the agent's doing, so each reads as ``unresolved`` with that ``why``."""
+    for result in tasks.values():
+        if isinstance(result, dict) and result.get("outcome") in _LEGACY:
+            result["why"] = result.get("why") or _LEGACY[result["outcome"]]
+            result["outcome"] = "unresolved"
 
 
 def _drop_none(value: Any) -> Any:
@@ -89,8 +111,8 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-SUMMARY_KEYS = ("status", "score", "parent", "generation", "resolved", "attempted", "created_at", "origin",
-                "reason", "model")
+SUMMARY_KEYS = ("status", "score", "parent", "generation", "resolved", "attempted", "errored", "created_at",
+                "origin", "reason", "model")
 
 
 def summarise(record: Record) -> dict[str, Any]:

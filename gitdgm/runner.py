@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gitdgm.gateway import Gateway, Usage
 from gitdgm.sandbox import RunResult, Sandbox
-from gitdgm.sandbox.readback import Untrusted, read_text
+from gitdgm.sandbox.readback import Untrusted, read_head_and_tail
 from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.workspace import AgentSpec, Changes, Workspace
 
@@ -23,7 +23,7 @@ class AgentRun:
     result: RunResult
     changes: Changes | None  # None when what the agent left could not be taken (``refused`` says why)
     usage: Usage
-    transcript: str  # the agent's own transcript.md (tail), for the diagnosis
+    transcript: str  # the agent's own transcript.md (head and tail), for the diagnosis
     log_tail: str  # the agent's stdout/stderr (tail)
     refused: str = ""
 
@@ -58,7 +58,7 @@ def run_agent(*, sandbox: Sandbox, gateway: Gateway, spec: AgentSpec, agent_dir:
                                  read_only={"agent"})  # one copy serves all of an evaluation's runs
         finally:
             usage = gateway.close_run(endpoint.token)
-        transcript = read_text(io_dir, "out/transcript.md", LOG_TAIL, tail=True)
+        transcript = read_head_and_tail(io_dir, "out/transcript.md", LOG_TAIL)
     try:
         changes, refused = workspace.changes(), ""
     except Untrusted as why:

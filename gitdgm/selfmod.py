@@ -12,7 +12,7 @@ from pathlib import Path
 import pygit2
 
 from gitdgm.archive import Agent, Archive
-from gitdgm.errors import GitdgmError
+from gitdgm.errors import GitdgmError, SandboxError
 from gitdgm.runner import AgentRun, run_agent
 from gitdgm.runtime import Runtime, repo_limits
 from gitdgm.sandbox.scratch import scratch_dir
@@ -62,6 +62,9 @@ def functional_check(rt: Runtime, agent: Agent) -> str | None:
             result = rt.sandbox.run(command, mounts={"agent": code}, cwd="{agent}",
                                     env={"PYTHONPATH": "{agent}", "PYTHONDONTWRITEBYTECODE": "1"},
                                     timeout=CHECK_TIME_LIMIT)
+            if command[0] == "python3" and result.exit_code in (126, 127):  # the sandbox's python, not the agent
+                raise SandboxError(f"the sandbox cannot run python3 (exit {result.exit_code}): "
+                                   f"{result.output[-300:].strip()}")
             if not result.ok:
                 what = "timed out" if result.timed_out else f"failed (exit {result.exit_code})"
                 return f"`{' '.join(command)}` {what}: {result.output[-600:].strip()}"

@@ -22,7 +22,7 @@ import pygit2
 from gitdgm import selection
 from gitdgm.archive import Agent, Archive, Snapshot
 from gitdgm.diagnose import DiagnosisFailed, agent_code, diagnose
-from gitdgm.errors import BudgetExceeded, GitdgmError
+from gitdgm.errors import BudgetExceeded, GitdgmError, InfrastructureError, ModelUnavailable
 from gitdgm.evaluate import evaluate, functional, unpack_logs
 from gitdgm.lock import archive_lock
 from gitdgm.record import Record
@@ -41,6 +41,7 @@ class Outcome:
     status: str
     score: float | None = None
     reason: str = ""
+    errors: int = 0  # task attempts left in error (not the agent's doing), to be run again
 
 
 @dataclass
@@ -56,10 +57,11 @@ class StepReport:
     cost_usd: float = 0.0
     tokens: int = 0
     stopped: str = ""
+    exit_code: int = 0  # what the command exits with: BudgetExceeded's, InfrastructureError's, or 0
     matrix: list[dict[str, str]] = field(default_factory=list)  # plan mode: the evaluation work to fan out
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"errors": self.errors}
 
     def markdown(self) -> str:
         lines = [f"## gitdgm step `{self.step}`", "",
@@ -72,9 +74,16 @@ class StepReport:
                          f"{o.reason.replace('|', '/')[:120]} |")
         best = f"`{self.best}` at {self.best_score:.3f}" if self.best and self.best_score is not None else "none yet"
         lines += ["", f"Best agent: {best}. Model use this step: {self.tokens} tokens, ${self.cost_usd:.4f}."]
+        if self.errors:
+            lines += ["", f"**{self.errors} task attempt(s) ended in error** (not the agents' doing: nothing was "
+                          "scored or rejected for them); the next step runs them again."]
         if self.stopped:
             lines += ["", f"**Stopped early:** {self.stopped}"]
         return "\n".join(lines) + "\n"
+
+    @property
+    def errors(self) -> int:
+        return sum(o.errors for o in self.caught_up + self.children)
 
 
 class Journal:
@@ -121,6 +130,8 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
                                                    f"{interrupted.get('phase')}; its unfinished work was dropped"))
         snapshot = archive.load()  # once per step; then kept current agent by agent (archive.refresh)
         try:
+            if mode != "collect" and (down := rt.gateway.probe()):
+                raise ModelUnavailable(f"{down}; this step made no child and judged no agent")
             if mode != "plan":
                 _catch_up(rt, snapshot, journal, report)
             if mode != "collect":
@@ -129,12 +140,14 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
             if mode == "plan":
                 report.matrix = [{"agent": a.id, "shard": f"{i}/{shards}"}
                                  for a in snapshot.pending() for i in range(1, shards + 1)]
-        except BudgetExceeded as exc:
-            report.stopped = str(exc)
+        except (BudgetExceeded, ModelUnavailable) as exc:
+            report.stopped, report.exit_code = str(exc), exc.exit_code
         journal.done()
         archive.pack_refs()
     usage = rt.gateway.total
     report.cost_usd, report.tokens = usage.cost_usd, usage.total_tokens
+    if report.errors and not report.exit_code:
+        report.exit_code = InfrastructureError.exit_code
     best = snapshot.best()
     if best is not None:
         report.best, report.best_score = best.id, best.score
@@ -142,7 +155,8 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
 
 
 def _catch_up(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport) -> None:
-    """Settle agents that reached the archive without a finished evaluation (cherry-picks, killed steps)."""
+    """Settle agents that reached the archive without a finished evaluation (cherry-picks, killed steps), and
+    run again the task attempts that ended in error."""
     for agent in snapshot.pending():
         rt.gateway.check_budget()
         journal.phase("catch-up", child=agent.id)
@@ -166,8 +180,11 @@ def _adopt(archive: Archive, snapshot: Snapshot, agent: Agent) -> Agent:
 
 
 def settle(rt: Runtime, snapshot: Snapshot, journal: Journal, agent: Agent, origin: str) -> Outcome:
-    """Check, evaluate, then admit or reject one agent; safe to repeat after a kill."""
-    archive = rt.archive
+    """Check, evaluate, then admit or reject one agent; safe to repeat after a kill. An admitted agent with
+    errored attempts is only evaluated again. Errors never reject: an agent with nothing else to judge it
+    by stays pending (``deferred``)."""
+    if agent.admitted:
+        return _evaluate_and_admit(rt, snapshot, journal, agent, origin)
     parent = snapshot.agents.get(agent.parent) if agent.parent else None
     if parent is not None and agent.tree == parent.tree:
         return _reject(rt, snapshot, agent, origin, "empty self-modification: the tree equals its parent's")
@@ -182,16 +199,31 @@ def settle(rt: Runtime, snapshot: Snapshot, journal: Journal, agent: Agent, orig
                           "agent and create the archive again")
     if problem:
         return _reject(rt, snapshot, agent, origin, f"functional check failed: {problem}")
+    return _evaluate_and_admit(rt, snapshot, journal, agent, origin)
+
+
+def _evaluate_and_admit(rt: Runtime, snapshot: Snapshot, journal: Journal, agent: Agent, origin: str) -> Outcome:
     journal.phase("evaluate", child=agent.id)
     try:
         record = evaluate(rt, agent)
     except AgentSpecError as exc:
         return _reject(rt, snapshot, agent, origin, str(exc))
+    errors = len(record.errors)
+    if not functional(record) and errors:
+        rt.archive.refresh(snapshot, agent.commit)
+        return Outcome(agent.id, agent.parent, origin, "deferred", record.score if record.tasks else None,
+                       _errors_reason(record), errors)
     if not functional(record):
         return _reject(rt, snapshot, agent, origin, "no valid patch on any task")
-    archive.set_branch(agent.commit)
-    archive.refresh(snapshot, agent.commit)
-    return Outcome(agent.id, agent.parent, origin, "evaluated", record.score)
+    rt.archive.set_branch(agent.commit)
+    rt.archive.refresh(snapshot, agent.commit)
+    return Outcome(agent.id, agent.parent, origin, "evaluated", record.score,
+                   _errors_reason(record) if errors else "", errors)
+
+
+def _errors_reason(record: Record) -> str:
+    first = next(iter(record.errors.items()))
+    return f"{len(record.errors)} task(s) ended in error, to be run again (first: {first[0]}: {first[1].get('why')})"
 
 
 def _reject(rt: Runtime, snapshot: Snapshot, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
@@ -239,8 +271,9 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
         diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token,
                              model=rt.config.model.diagnosis_model or rt.config.model.name, code=agent_code(files),
                              record=record, logs=unpack_logs(archive.logs.read(parent.commit)), rng=rng,
-                             attempts=rt.config.selfmod.diagnosis_attempts)
+                             attempts=rt.config.selfmod.diagnosis_attempts, suite=rt.suite)
     except DiagnosisFailed as exc:
+        _stop_if_model_down(rt)
         return Outcome(None, parent.id, "self-modification", "no child", reason=str(exc))
     finally:
         diagnosis_usage = rt.gateway.close_run(endpoint.token)
@@ -250,6 +283,10 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
         mod = self_modify(rt, parent, statement)
     except GitdgmError as exc:
         return Outcome(None, parent.id, "self-modification", "no child", reason=str(exc))
+    if mod.run.usage.model_failures:  # a change made while the model failed is not the parent's best effort
+        _stop_if_model_down(rt)
+        return Outcome(None, parent.id, "self-modification", "no child",
+                       reason=f"{mod.run.usage.model_failures} model call(s) failed while it modified itself")
     journal.phase("commit", parent=parent.id)
     generation = (parent.generation or 0) + 1
     commit = archive.create_agent_commit(
@@ -261,12 +298,19 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
     archive.write_record(commit, Record.new(
         status="pending", parent=parent.id, generation=generation, origin="self-modification",
         summary=diagnosis.subject, model=rt.config.model.name, selection=selected,
-        diagnosis={"entry": diagnosis.entry, "attempts": diagnosis.attempts, **diagnosis.answer},
+        diagnosis=diagnosis.note(),
         creation={"tokens": usage.total_tokens, "cost_usd": round(usage.cost_usd, 6),
                   "agent_exit_code": mod.run.result.exit_code, "agent_seconds": round(mod.run.result.duration, 2),
                   "timed_out": mod.run.result.timed_out}))
     return _settle_or_defer(rt, snapshot, journal, archive.refresh(snapshot, commit), "self-modification",
                             settle_child)
+
+
+def _stop_if_model_down(rt: Runtime) -> None:
+    """After a model failure: a model that is down ends the step (ModelUnavailable) rather than its parents."""
+    rt.gateway.check_budget()
+    if down := rt.gateway.probe():
+        raise ModelUnavailable(f"{down}; the step stopped before making more children")
 
 
 def _settle_or_defer(rt: Runtime, snapshot: Snapshot, journal: Journal, child: Agent, origin: str,

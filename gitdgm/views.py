@@ -72,10 +72,11 @@ def show_renderable(data: dict[str, Any]) -> Group:
         parts.append(Text.assemble(("reason ", "bold"), reason, "\n"))
     if data["problem_statement"]:
         parts.append(Text(data["problem_statement"] + "\n"))
-    tasks = (data["record"] or {}).get("tasks", {})
-    if tasks:
+    record = data["record"] or {}
+    attempts = sorted(record.get("tasks", {}).items()) + sorted(record.get("errors", {}).items())
+    if attempts:
         table = Table("task", "outcome", "seconds", "note", box=None, header_style="bold")
-        for task_id, result in sorted(tasks.items()):
+        for task_id, result in attempts:
             table.add_row(task_id, _outcome_text(result.get("outcome", "?")), f"{result.get('duration', 0):.1f}",
                           task_note(result))
         parts.append(table)
@@ -143,8 +144,10 @@ def task_note(result: dict[str, Any]) -> Text:
     tampering = result.get("tampering") or []
     if tampering:
         return Text(f"tampering dropped: {'; '.join(map(str, tampering))}", style="bold red")
-    return Text(str(result.get("reason", "")))
+    if result.get("outcome") == "error":
+        return Text(f"not scored, to be run again: {result.get('why', '')}", style="yellow")
+    return Text("; ".join(str(result[k]).replace("_", " ") for k in ("why", "reason") if result.get(k)))
 
 
 def _outcome_text(outcome: str) -> Text:
-    return Text(outcome, style="green" if outcome == "resolved" else "red")
+    return Text(outcome, style={"resolved": "green", "error": "yellow"}.get(outcome, "red"))

@@ -6,7 +6,7 @@ behaviour the test picks:
 
 - ``solve``: the right edit (the seed agent's ``editor`` tool, ``str_replace``) → ``resolved``
 - ``wrong``: a wrong edit (``bash`` with ``sed``) → ``unresolved``
-- ``none``: no edit at all → ``empty_patch``
+- ``none``: no edit at all → ``unresolved`` (why ``empty_patch``)
 - ``peek``: ``ls -R`` and ``cat`` of every file it can see, then the right edit → ``resolved``
 """
 

@@ -17,7 +17,7 @@ import pytest
 import tomli_w
 
 from gitdgm.sandbox import open_sandbox
-from gitdgm.sandbox.readback import Limits, TooLarge, Untrusted, read_capped, read_text, walk
+from gitdgm.sandbox.readback import Limits, TooLarge, Untrusted, read_capped, read_head_and_tail, read_text, walk
 from gitdgm.sandbox.scratch import remove_tree
 from gitdgm.suites import load_dir_suite
 from gitdgm.suites.grade import clean_tree, grade
@@ -67,6 +67,10 @@ def test_read_back_refuses_a_fifo_without_blocking_and_caps_what_it_reads(tmp_pa
     tail = read_text(tmp_path, "log", 7, tail=True)
     assert tail.endswith("THE END") and "cut" in tail
     assert read_text(tmp_path, "missing", 100) == ""
+    (tmp_path / "transcript.md").write_text("THE START " + "m" * 5000 + " THE END")
+    both = read_head_and_tail(tmp_path, "transcript.md", 400)
+    assert both.startswith("THE START") and both.endswith("THE END") and "middle of transcript.md was cut" in both
+    assert len(both) < 500 and read_head_and_tail(tmp_path, "log", 10_000) == "a" * 5000 + "THE END"
 
 
 def test_walk_stops_at_the_caps_before_reading(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from gitdgm.cli import cli
 from gitdgm.gateway.fake import FakeUpstream
 
 MIXED = {"t1-add": "solve", "t2-max": "wrong", "t3-neg": "none", "t4-len": "solve"}
-MIXED_OUTCOMES = {"t1-add": "resolved", "t2-max": "unresolved", "t3-neg": "empty_patch", "t4-len": "resolved"}
+MIXED_OUTCOMES = {"t1-add": "resolved", "t2-max": "unresolved", "t3-neg": "unresolved", "t4-len": "resolved"}
 
 
 def run_eval(path: Path, agent: str, *args: str) -> Result:
@@ -48,7 +48,8 @@ def test_eval_records_each_outcome_and_the_pooled_score(tmp_path: Path) -> None:
     assert record["tasks"]["t3-neg"]["patch_lines"] == 0 and record["tasks"]["t1-add"]["patch_lines"] > 0
     assert all(t["requests"] >= 1 and t["tokens"] > 0 for t in record["tasks"].values())
     assert f"{seed}: score 0.500 (2/4 resolved), status evaluated" in result.output
-    assert "t3-neg" in result.output and "empty_patch" in result.output
+    assert record["tasks"]["t3-neg"]["why"] == "empty_patch" and record["tasks"]["t2-max"]["why"] == "tests_failed"
+    assert "t3-neg" in result.output and "unresolved (empty_patch)" in result.output
 
 
 @pytest.mark.parametrize(("threshold", "ran"), [(0.5, ["t1-add", "t2-max", "t3-neg", "t4-len"]),

@@ -123,7 +123,9 @@ def test_an_agent_that_crashes_or_edits_nothing_is_not_functional(tmp_path: Path
     with open_runtime(archive) as rt:
         crashed = evaluate(rt, crasher)
         fixed = evaluate(rt, fixer)
-    assert outcomes(crashed.data) == {"t1-add": "error", "t2-max": "error"}
+    # its own crash is the agent's doing: unresolved, not an error that would spare it a score
+    assert outcomes(crashed.data) == {"t1-add": "unresolved", "t2-max": "unresolved"}
+    assert crashed.tasks["t1-add"]["why"] == "empty_patch" and crashed.errors == {}
     assert crashed.tasks["t1-add"]["exit_code"] == 3 and not functional(crashed)
     # no model call at all: the patch alone is graded
     assert outcomes(fixed.data) == {"t1-add": "resolved", "t2-max": "unresolved"}
@@ -153,7 +155,19 @@ def test_logs_round_trip_and_garbage_reads_as_empty() -> None:
 
 def test_functional_needs_one_graded_patch() -> None:
     record = Record.new(status="evaluating", parent=None, generation=0)
-    record.tasks.update({"a": {"outcome": "empty_patch"}, "b": {"outcome": "timeout"}})
+    record.tasks.update({"a": {"outcome": "unresolved", "why": "empty_patch"},
+                         "b": {"outcome": "unresolved", "why": "agent_timed_out"},
+                         "c": {"outcome": "unresolved", "why": "repeated_error"}})
     assert not functional(record)
-    record.tasks["c"] = {"outcome": "unresolved"}
+    record.tasks["d"] = {"outcome": "unresolved", "why": "tests_failed"}
     assert functional(record)
+
+
+def test_outcomes_written_by_0_1_0_read_as_unresolved_with_why() -> None:
+    raw = Record.new(status="evaluated", parent=None, generation=0,
+                     tasks={"a": {"outcome": "empty_patch"}, "b": {"outcome": "timeout"}, "c": {"outcome": "error"},
+                            "d": {"outcome": "resolved"}}).dumps()
+    tasks = Record.parse(raw).tasks
+    assert {k: (v["outcome"], v.get("why")) for k, v in tasks.items()} == {
+        "a": ("unresolved", "empty_patch"), "b": ("unresolved", "agent_timed_out"),
+        "c": ("unresolved", "empty_patch"), "d": ("resolved", None)}

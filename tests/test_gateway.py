@@ -144,7 +144,7 @@ def test_budget_stops_further_calls_with_402(scripted_upstream, gateway, openai_
     assert refused.value.code == "budget_exceeded"
     assert refused.value.body["message"].startswith("gitdgm: budget exhausted (")
     assert len(scripted_upstream.requests_seen(url)) == 2  # the client did not retry; the upstream saw nothing
-    assert gw.totals_by_agent()["b"] == Usage(errors=1)
+    assert gw.totals_by_agent()["b"] == Usage(errors=1, model_failures=1)  # the budget, not the agent
     with pytest.raises(BudgetExceeded, match="budget exhausted"):
         gw.check_budget()
 
@@ -202,7 +202,7 @@ def test_upstream_down_gives_a_clear_502_without_hanging(gateway, openai_client)
     assert time.monotonic() - started < 5
     assert failed.value.status_code == 502
     assert f"upstream http://127.0.0.1:{port}/v1 unreachable after 3 attempts" in failed.value.message
-    assert gw.close_run(run.token) == Usage(errors=1)
+    assert gw.close_run(run.token) == Usage(errors=1, model_failures=1)  # the upstream, not the agent
 
 
 def test_a_token_works_only_on_its_own_endpoint_and_while_its_run_lives(

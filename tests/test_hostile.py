@@ -317,7 +317,8 @@ def test_attack_ends_as_a_recorded_failure_of_the_agent(hostile: Hostile, lab: L
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, limit)
     task = attempt.task
-    assert task["outcome"] in hostile.outcomes, f"{hostile.attack}: graded {task['outcome']}\n{attempt.logs}"
+    graded = task["why"] if task.get("why") == "empty_patch" else task["outcome"]
+    assert graded in hostile.outcomes, f"{hostile.attack}: graded {graded}\n{attempt.logs}"
     assert attempt.record["resolved"] == 0 and attempt.record["attempted"] == 1
     assert hostile.reason in task.get("reason", ""), task
     assert set(hostile.tampering) <= tampered_paths(task), task.get("tampering")
@@ -330,7 +331,8 @@ def test_attack_ends_as_a_recorded_failure_of_the_agent(hostile: Hostile, lab: L
         assert "upstream saw Authorization" in attempt.logs["agent_output"]
     if hostile.name == "body-100mib":
         assert "GATEWAY-STATUS 413" in attempt.logs["agent_output"], attempt.logs["agent_output"]
-        assert len(upstream.requests_seen) == seen, "the body was forwarded"
+        completions = [r for r in upstream.requests_seen[seen:] if r["path"].endswith("/chat/completions")]
+        assert completions == [], "the body was forwarded"  # (gitdgm's own GET /models asks if the model is up)
     assert_contained(lab, before)
     lab.step()
     assert_contained(lab, before)
@@ -349,7 +351,7 @@ def test_transcript_link_to_environ_in_a_gitdgm_started_with_the_key(lab: Lab) -
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     task = lab.archive.read_record(agent.commit).tasks["calc"]
-    assert task["outcome"] == "empty_patch"
+    assert (task["outcome"], task["why"]) == ("unresolved", "empty_patch")
     logs = unpack_logs(lab.archive.logs.read(agent.commit))["calc"]
     assert "was not read" in logs["transcript"] and KEY not in logs["transcript"]
     assert_contained(lab, before)
@@ -422,7 +424,7 @@ def test_a_run_cannot_reach_the_other_concurrent_run(lab: Lab, upstream: Quoting
     assert report["listing"] == ["gw.sock"], report  # its own socket, nothing else
     assert report["tokens"] == [] and report["sockets"] == [] and report["injected"] == [], report
     assert all("refused" in w for w in report["writes"]), report["writes"]
-    assert hostile["outcome"] == "empty_patch"
+    assert (hostile["outcome"], hostile["why"]) == ("unresolved", "empty_patch")
     assert_contained(lab, before)
     lab.step()
 
@@ -432,7 +434,7 @@ def test_a_run_cannot_write_into_the_agents_own_tree(lab: Lab) -> None:
     agent = lab.agent(AGENT_DIR_WRITER.tree(str(lab.victim)))
     before = fingerprint(lab.victim)
     attempt = lab.eval(agent)
-    assert attempt.task["outcome"] == "empty_patch"
+    assert (attempt.task["outcome"], attempt.task["why"]) == ("unresolved", "empty_patch")
     line = next(x for x in attempt.logs["agent_output"].splitlines() if x.startswith("AGENT-DIR "))
     assert "done" not in line, line
     assert_contained(lab, before)

@@ -160,5 +160,7 @@ def test_grade_timeout_and_error(tmp_path: Path, sandbox) -> None:
         "python3 -m pytest -q -p no:cacheprovider tests_hidden": "sleep 5", "test_time_limit = 10": "test_time_limit = 0.5"}))  # fmt: skip
     broken = load_task_dir(make_task(tmp_path, "broken", **{
         "python3 -m pytest -q -p no:cacheprovider tests_hidden": "no-such-test-runner-here"}))  # fmt: skip
-    assert grade_workspace(slow, task_workspace(slow, tmp_path / "a"), sandbox).outcome == "timeout"
-    assert grade_workspace(broken, task_workspace(broken, tmp_path / "b"), sandbox).outcome == "error"
+    timed_out = grade_workspace(slow, task_workspace(slow, tmp_path / "a"), sandbox)
+    assert (timed_out.outcome, timed_out.why) == ("unresolved", "tests_timed_out")
+    missing = grade_workspace(broken, task_workspace(broken, tmp_path / "b"), sandbox)
+    assert missing.outcome == "error" and "toolchain" in missing.why

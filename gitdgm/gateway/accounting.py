@@ -26,7 +26,9 @@ class Usage:
     """What one run (or a group of runs) consumed.
 
     ``requests`` counts answered completions; ``errors`` counts requests that ended in an
-    error reply (upstream failure after retries, budget refusal, malformed request).
+    error reply (upstream failure after retries, budget refusal, malformed request);
+    ``model_failures`` counts those of them that were not the agent's doing (DESIGN §12): the
+    model unreachable or failing after retries, gitdgm's key refused, the budget spent.
     """
 
     requests: int = 0
@@ -34,6 +36,7 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     errors: int = 0
+    model_failures: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -170,8 +173,8 @@ class Ledger:
         if first:
             log.warning(message, *args)
 
-    def record_error(self, run_id: str, held: Reservation | None = None) -> None:
-        self._add(run_id, Usage(errors=1), held)
+    def record_error(self, run_id: str, held: Reservation | None = None, *, model_failure: bool = False) -> None:
+        self._add(run_id, Usage(errors=1, model_failures=int(model_failure)), held)
 
     def _add(self, run_id: str, delta: Usage, held: Reservation | None) -> None:
         with self._lock:  # count and release at once, so that no check sees the call in neither

@@ -36,7 +36,7 @@ from gitdgm.gateway.listen import Listeners
 from gitdgm.gateway.scrub import Scrubber
 from gitdgm.gateway.stream import Relay, StreamTally
 from gitdgm.gateway.transcript import Transcript
-from gitdgm.gateway.upstream import Reply, RetryPolicy, Upstream, error_body
+from gitdgm.gateway.upstream import RETRY_STATUSES, Reply, RetryPolicy, Upstream, error_body
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,19 @@ class Gateway:
     def budget_exhausted(self) -> bool:
         return self._ledger.exhausted() is not None
 
+    def probe(self) -> str | None:
+        """Why the model cannot be reached now (None when it answers): one ``GET models``, retried like any
+        call. Any answer below 500 but 401 counts as reachable: some servers have no ``/models``."""
+        reply = self._upstream.send("GET", "models")
+        if not not_the_agents(reply.status):
+            return None
+        try:
+            message = json.loads(reply.body)["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = f"HTTP {reply.status}"
+        message = self.scrubber.scrub(str(message).encode()).decode(errors="replace")[:300]
+        return f"the model at {self._upstream.base_url} cannot be used: {message}"
+
     def check_budget(self) -> None:
         """Raise BudgetExceeded once the budget is spent, so a step can stop cleanly."""
         why = self._ledger.exhausted()
@@ -271,7 +284,7 @@ class Gateway:
         try:
             held = self._ledger.reserve(models, len(body) // 3 + 1, _completion_reservation(request, self._ledger))
         except BudgetExceeded as exc:
-            self._ledger.record_error(run.token)
+            self._ledger.record_error(run.token, model_failure=True)
             return Reply(402, error_body(str(exc), "budget_exceeded", "budget_exceeded"))
         started = time.monotonic()
         try:
@@ -296,9 +309,15 @@ class Gateway:
             models = [str(m) for m in (request.get("model"), response.get("model")) if m]
             self._ledger.record(run.token, models, response.get("usage"), held)
         else:
-            self._ledger.record_error(run.token, held)
+            self._ledger.record_error(run.token, held, model_failure=not_the_agents(status))
         if run.transcript:
             run.transcript.write(request, status, response, time.monotonic() - started)
+
+
+def not_the_agents(status: int) -> bool:
+    """Whether an upstream's error reply is the infrastructure's failure rather than the request's: what the
+    upstream still refused after retries (408, 429, 5xx), gitdgm's own key refused (401), or unreachable (502)."""
+    return status in RETRY_STATUSES or status == 401
 
 
 def _completion_reservation(request: dict[str, Any], ledger: Ledger) -> int:

@@ -60,6 +60,18 @@ def read_text(root: Path, rel: str, limit: int, *, tail: bool = False) -> str:
     return f"[gitdgm: cut, the first part is not shown]\n{text}" if tail else f"{text}\n[gitdgm: cut here]"
 
 
+def read_head_and_tail(root: Path, rel: str, limit: int) -> str:
+    """``read_text`` that keeps a cut file's first quarter and last three quarters, with a mark between them:
+    how a run started matters to its diagnosis as much as how it ended."""
+    whole = read_text(root, rel, limit)
+    if not whole.endswith("\n[gitdgm: cut here]"):
+        return whole
+    head = whole[: limit // 4]
+    tail = read_text(root, rel, limit - limit // 4, tail=True)
+    tail = tail.removeprefix("[gitdgm: cut, the first part is not shown]\n")
+    return f"{head}\n[... gitdgm: the middle of {rel} was cut ...]\n{tail}"
+
+
 @dataclass(frozen=True)
 class Entry:
     """One file or link found by ``walk``: ``key`` changes whenever the file's content may have changed."""

@@ -18,7 +18,7 @@ from gitdgm.suites.protect import Protection
 from gitdgm.suites.task import Task
 from gitdgm.workspace import Change, Changes
 
-Outcome = Literal["resolved", "unresolved", "timeout", "error"]
+Outcome = Literal["resolved", "unresolved", "error"]
 # Exit codes of `sh` when the command itself could not run: the task's setup is at fault, not the agent.
 _NOT_RUNNABLE = {126: "a command is not executable", 127: "a command was not found"}
 GRADE_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "CI": "1", "NO_COLOR": "1"}
@@ -26,12 +26,14 @@ GRADE_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "CI": "1", "NO_COLOR": "1"}
 
 @dataclass(frozen=True)
 class Grade:
-    """``outcome``: resolved (tests pass), unresolved (they fail), timeout, or error (could not grade)."""
+    """``outcome``: resolved (tests pass), unresolved (they fail or time out: ``why`` says which), or error (the
+    task could not be graded here: a missing toolchain, hidden tests that cannot be laid; ``why`` says what)."""
 
     outcome: Outcome
     output: str
     duration: float
     tampering: tuple[str, ...] = ()  # "path: why" for each change dropped from the patch
+    why: str = ""
 
 
 def clean_tree(task: Task, changes: Changes) -> tuple[str, tuple[str, ...]]:
@@ -56,13 +58,14 @@ def grade(task: Task, changes: Changes, sandbox: Any) -> Grade:
     if task.grader is not None:
         with scratch_dir("gitdgm-grade-") as tmp:
             graded = task.grader(task, changes.materialise(tree, tmp / "repo"), sandbox)
-        return Grade(graded.outcome, graded.output, graded.duration, tampering)
+        return Grade(graded.outcome, graded.output, graded.duration, tampering, graded.why)
     result = _run_hidden_tests(task, changes, tree, sandbox)
     if isinstance(result, str):
-        return Grade("error", result, 0.0, tampering)
+        return Grade("error", result, 0.0, tampering, result)
     output = result.output + ("\n[output truncated]" if result.output_truncated else "")
     if result.timed_out:
-        return Grade("timeout", output + f"\n[tests ran past {task.test_time_limit:g} s]", result.duration, tampering)
+        return Grade("unresolved", output + f"\n[tests ran past {task.test_time_limit:g} s]", result.duration,
+                     tampering, "tests_timed_out")
     if result.exit_code == 0:
         return Grade("resolved", output, result.duration, tampering)
     if reason := _NOT_RUNNABLE.get(result.exit_code):
@@ -70,10 +73,10 @@ def grade(task: Task, changes: Changes, sandbox: Any) -> Grade:
         # starting tree cannot run either (it costs a second run, and only then).
         start = _run_hidden_tests(task, changes, changes.base, sandbox)
         if isinstance(start, str) or start.exit_code in _NOT_RUNNABLE:
-            return Grade("error", output + f"\n[{reason}: exit {result.exit_code}, on the task's starting tree too]",
-                         result.duration, tampering)
+            why = f"{reason} (exit {result.exit_code}), on the task's starting tree too: is its toolchain installed?"
+            return Grade("error", output + f"\n[{why}]", result.duration, tampering, why)
         output += f"\n[exit {result.exit_code} with the agent's change; the task's starting tree runs its tests]"
-    return Grade("unresolved", output, result.duration, tampering)
+    return Grade("unresolved", output, result.duration, tampering, "tests_failed")
 
 
 def _run_hidden_tests(task: Task, changes: Changes, tree: str, sandbox: Any) -> RunResult | str:

@@ -128,7 +128,8 @@ class HarnessGrader:
             try:
                 patch = diff(task, repo_dir)
             except ConfigError as e:
-                return Grade("error", f"could not take the agent's diff: {e}", 0.0)
+                why = f"could not take the agent's diff: {e}"
+                return Grade("error", why, 0.0, why=why)
             prediction = {"instance_id": task.id, "model_name_or_path": "gitdgm", "model_patch": patch}
             (work / "preds.jsonl").write_text(json.dumps(prediction) + "\n", encoding="utf-8")
             argv = [sys.executable, "-m", "swebench.harness.run_evaluation", "--dataset_name", str(self.dataset),
@@ -139,13 +140,15 @@ class HarnessGrader:
                     argv, cwd=work, capture_output=True, text=True, check=False, timeout=task.test_time_limit + 900
                 )  # fmt: skip (image builds take a while)
             except subprocess.TimeoutExpired as e:
-                return Grade("timeout", str(e.output or ""), task.test_time_limit + 900)
+                why = f"the swebench harness ran past {task.test_time_limit + 900:g} s (image builds included)"
+                return Grade("error", str(e.output or ""), task.test_time_limit + 900, why=why)
             report = work / "logs" / "run_evaluation" / "gitdgm" / "gitdgm" / task.id / "report.json"
             output = proc.stdout + proc.stderr
             if not report.is_file():
-                return Grade("error", output + "\n[the swebench harness wrote no report]", 0.0)
+                why = "the swebench harness wrote no report"
+                return Grade("error", output + f"\n[{why}]", 0.0, why=why)
             resolved = json.loads(report.read_text()).get(task.id, {}).get("resolved", False)
-            return Grade("resolved" if resolved else "unresolved", output, 0.0)
+            return Grade("resolved", output, 0.0) if resolved else Grade("unresolved", output, 0.0, why="tests_failed")
 
 
 def diff(task: Task, repo_dir: Path) -> str:
