@@ -1,4 +1,5 @@
-"""HumanEval, Polyglot and SWE-bench adapters on real data: the installed package and fixture checkouts."""
+"""HumanEval and SWE-bench adapters on real data: the installed package and a fixture checkout (Polyglot:
+test_polyglot.py and test_polyglot_grading.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from gitdgm.errors import ConfigError
 from gitdgm.sandbox import open_sandbox
 from gitdgm.suites import load_suite
 from gitdgm.suites import swebench as swe
-from gitdgm.suites.polyglot import load_language
 from gitdgm.workspace import Workspace
 from grading_helpers import grade_workspace, task_workspace
 
@@ -49,47 +49,6 @@ def test_humaneval_canonical_solution_passes_and_stub_fails(tmp_path: Path, sand
     task.write_solution(repo)
     result = grade_workspace(task, workspace, sandbox)
     assert result.outcome == "resolved", result.output
-
-
-# --- Polyglot ---------------------------------------------------------------------------------------------------
-
-
-def test_polyglot_fixture_converts() -> None:
-    suite = load_suite(f"polyglot:{FIXTURES / 'polyglot'}")
-    by_id = {t.id: t for t in suite.tasks}
-    assert sorted(by_id) == ["polyglot-go-hamming", "polyglot-javascript-leap", "polyglot-python-two-fer"]
-    two_fer = by_id["polyglot-python-two-fer"]
-    assert two_fer.difficulty == "easy"  # from the track's config.json
-    assert two_fer.test_command == "python3 -m pytest -q -p no:cacheprovider two_fer_test.py"
-    assert "One for {name}" in two_fer.problem and "optional argument" in two_fer.problem
-    assert "modify the supplied files: two_fer.py" in two_fer.problem
-    assert two_fer.repo.paths() == ["two_fer.py"] and two_fer.tests.paths() == ["two_fer_test.py"]
-    assert by_id["polyglot-javascript-leap"].test_command == "node --test leap.spec.js"
-    assert by_id["polyglot-go-hamming"].test_command == "go test ./..."
-
-
-@pytest.mark.parametrize("exercise", ["python/two-fer", "javascript/leap", "go/hamming"])
-def test_polyglot_grades_stub_and_example(exercise: str, tmp_path: Path, sandbox) -> None:
-    language, slug = exercise.split("/")
-    tool = {"python": "python3", "javascript": "node", "go": "go"}[language]
-    if not shutil.which(tool):
-        pytest.skip(f"{tool} is not installed here")
-    task = load_suite(f"polyglot:{FIXTURES / 'polyglot' / language}").get(f"polyglot-{language}-{slug}")
-    workspace = agent_repo(task, tmp_path)
-    repo = workspace.directory
-    assert not (repo / ".meta").exists() and not (repo / ".docs").exists()
-    assert grade_workspace(task, workspace, sandbox).outcome == "unresolved"
-    task.write_solution(repo)
-    result = grade_workspace(task, workspace, sandbox)
-    assert result.outcome == "resolved", result.output
-
-
-def test_polyglot_unsupported_language(tmp_path: Path) -> None:
-    (tmp_path / "cpp" / "exercises" / "practice" / "bob").mkdir(parents=True)
-    with pytest.raises(ConfigError, match="polyglot language 'cpp' is unsupported"):
-        load_language(tmp_path / "cpp")
-    with pytest.raises(ConfigError, match="no <language>/exercises/practice/"):
-        load_suite(f"polyglot:{tmp_path / 'cpp' / 'exercises'}")
 
 
 # --- SWE-bench --------------------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ SPEC_FORMS = "builtin, humaneval, polyglot:PATH, swebench:PATH, or a directory o
 
 @dataclass(frozen=True)
 class Suite:
-    """A named, ordered, duplicate-free tuple of tasks."""
+    """A named, ordered, duplicate-free tuple of tasks; ``skipped``: (id, why) for what a source holds that is
+    no task here (a Polyglot exercise needing a registry the sandbox cannot reach, one with no tests...)."""
 
     name: str
     tasks: tuple[Task, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         seen: dict[str, Task] = {}
@@ -39,7 +41,9 @@ class Suite:
                 )
             seen[task.id] = task
         if not self.tasks:
-            raise ConfigError(f"suite {self.name} has no tasks")
+            first = self.skipped[0] if self.skipped else None
+            why = f" ({len(self.skipped)} skipped, e.g. {first[0]}: {first[1]})" if first else ""
+            raise ConfigError(f"suite {self.name} has no tasks{why}")
 
     def get(self, task_id: str) -> Task:
         for task in self.tasks:

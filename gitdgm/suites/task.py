@@ -15,7 +15,7 @@ from gitdgm.suites.files import DirFiles, Files
 if TYPE_CHECKING:
     from gitdgm.suites.grade import Grade
 
-LANGUAGES = ("python", "javascript", "go", "rust")
+LANGUAGES = ("python", "javascript", "go", "rust", "cpp", "java")
 DIFFICULTIES = ("easy", "medium", "hard")
 TASK_SCHEMA = 1
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
