@@ -218,11 +218,16 @@ def guarded_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, ta
         raise
     except Exception as exc:
         log.exception("gitdgm: internal error while running %s on %s", agent.id, task.id)
-        why = f"gitdgm's own fault: {type(exc).__name__}: {exc}"
-        result = {"outcome": "error", "why": why[:500], "stage": stage,
-                  "duration": round(time.monotonic() - started, 2)}
-        return result, {"outcome": "error", "why": why, "problem": task.problem[:LOG_LIMIT],
-                        "test_output": traceback.format_exc()[-LOG_LIMIT:]}
+        return _errored(task, stage, started, f"gitdgm's own fault: {type(exc).__name__}: {exc}"[:500],
+                        traceback.format_exc())
+
+
+def _errored(task: Task, stage: int, started: float, why: str,
+             detail: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+    """An attempt that ended before the agent could be judged: its result and logs."""
+    result = {"outcome": "error", "why": why, "stage": stage, "duration": round(time.monotonic() - started, 2)}
+    return result, {"outcome": "error", "why": why, "problem": task.problem[:LOG_LIMIT],
+                    "test_output": detail[-LOG_LIMIT:]}
 
 
 def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task,
@@ -248,9 +253,7 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
                 graded = grade(task, run.changes, rt.sandbox)
             patch = run.patch  # read while the task's store still exists
         except SandboxError as exc:
-            why = f"the sandbox failed: {exc}"
-            return ({"outcome": "error", "why": why, "stage": stage, "duration": round(time.monotonic() - started, 2)},
-                    {"outcome": "error", "why": why, "problem": task.problem[:LOG_LIMIT]})
+            return _errored(task, stage, started, f"the sandbox failed: {exc}")
     outcome, why = judge(run, graded)
     result = {
         "outcome": outcome, "why": why or None, "stage": stage, "duration": round(time.monotonic() - started, 2),

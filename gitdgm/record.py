@@ -93,13 +93,21 @@ class Record:
         return self.data.setdefault("errors", {})
 
 
+def outcome_of(result: dict[str, Any]) -> tuple[str, str]:
+    """(outcome, why) of a task result. 0.1.0 wrote ``empty_patch``, ``timeout`` and ``error`` (an agent that
+    crashed without editing) as outcomes; each was the agent's doing, so each reads as ``unresolved``."""
+    outcome = str(result.get("outcome", ""))
+    if outcome in _LEGACY:
+        return "unresolved", str(result.get("why") or _LEGACY[outcome])
+    if outcome != "unresolved":
+        return outcome, ""
+    return outcome, str(result.get("why") or ("refused" if result.get("reason") else "tests_failed"))
+
+
 def _read_legacy_outcomes(tasks: dict[str, Any]) -> None:
-    """0.1.0 wrote ``empty_patch``, ``timeout`` and ``error`` (an agent that crashed without editing) as
-    outcomes; each was the agent's doing, so each reads as ``unresolved`` with that ``why``."""
     for result in tasks.values():
         if isinstance(result, dict) and result.get("outcome") in _LEGACY:
-            result["why"] = result.get("why") or _LEGACY[result["outcome"]]
-            result["outcome"] = "unresolved"
+            result["outcome"], result["why"] = outcome_of(result)
 
 
 def _drop_none(value: Any) -> Any:

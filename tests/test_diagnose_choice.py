@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from gitdgm.diagnose.choice import choose_entry, groups, options, outcome_of
-from gitdgm.record import Record
+from gitdgm.diagnose.choice import choose_entry, groups, options
+from gitdgm.record import Record, outcome_of
 
 
 def record(**tasks: dict[str, Any]) -> Record:

@@ -16,27 +16,16 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitdgm.record import Record
+from gitdgm.record import Record, outcome_of
 
 SPECIAL = ("empty_patches", "stochasticity", "context_length")
 P_SPECIAL = 0.25  # the DGM's probability for each special entry, tried in turn
 EMPTY_SHARE = 0.1  # empty patches must be at least this share of the attempts (the DGM's threshold)
-_LEGACY = {"empty_patch": "empty_patch", "timeout": "agent_timed_out", "error": "empty_patch"}  # 0.1.0 outcomes
 # What providers and the seed say when a conversation outgrows the context (the seed's model.py lists the same).
 _PHRASES = ("context length", "context_length", "maximum context", "context window", "too many tokens",
             "input is too long", "prompt is too long", "exceeds the available context", "reduce the length")
 _ERROR_WORDS = ("error", "exception", "http 4", "status 4", "code: 4")
 _SEED_END = "## End: context_overflow"  # the seed's transcript when nothing more could be elided
-
-
-def outcome_of(result: dict[str, Any]) -> tuple[str, str]:
-    """(outcome, why) of a task result, reading the 0.1.0 outcomes (``empty_patch``, ``timeout``) too."""
-    outcome = str(result.get("outcome", ""))
-    if outcome in _LEGACY:
-        return "unresolved", str(result.get("why") or _LEGACY[outcome])
-    if outcome != "unresolved":
-        return outcome, ""
-    return outcome, str(result.get("why") or ("refused" if result.get("reason") else "tests_failed"))
 
 
 def overflow(log: dict[str, Any]) -> str:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitdgm.diagnose.choice import Choice, outcome_of, overflow
+from gitdgm.diagnose.choice import Choice, overflow
 from gitdgm.diagnose.code import select_code, summarise_agent
 from gitdgm.errors import GitdgmError
-from gitdgm.record import Record
+from gitdgm.record import Record, outcome_of
 from gitdgm.suites import Task
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
