@@ -224,7 +224,8 @@ def test_the_reaper_judges_owners_by_pid_start_time_and_host(tmp_path: Path, mon
             for who in kept + reused:
                 (mine.root / who.name / "run-x").mkdir(parents=True)
             (mine.root / "not-an-owner").mkdir()
-            (mine.root / f"{reused[0].name[:-1]}9").symlink_to(mine.root / "not-an-owner")
+            link = f"{reused[0].name}0"  # named like a dead owner (another start time), but a link
+            (mine.root / link).symlink_to(mine.root / "not-an-owner")
             spared = [sleeper(f"{who.name}/0") for who in [*kept, mine.owner]]
             orphans = [sleeper(f"{who.name}/3") for who in reused]
             done = reaper.reap(mine)
@@ -232,7 +233,7 @@ def test_the_reaper_judges_owners_by_pid_start_time_and_host(tmp_path: Path, mon
             assert [p.wait(timeout=5) for p in orphans] == [-signal.SIGKILL] * 2
             assert all(p.poll() is None for p in spared) and target.poll() is None
             left = sorted(os.listdir(mine.root))
-            assert left == sorted([w.name for w in [*kept, mine.owner]] + ["not-an-owner", f"{reused[0].name[:-1]}9"])
+            assert left == sorted([w.name for w in [*kept, mine.owner]] + ["not-an-owner", link])
             assert os.listdir(mine.folder) == []  # the dead owners' folders went through this one and are gone
         assert mine.owner.name not in os.listdir(mine.root)
     finally:
