@@ -38,14 +38,19 @@ class Track:
 
 def read_json(path: Path) -> dict:
     """A JSON object from ``path``; a one-line ConfigError naming the file otherwise."""
+    return _read_mapping(path, json.loads, json.JSONDecodeError, "JSON", "")
+
+
+def _read_mapping(path: Path, loads: Callable[[str], object], error: type[Exception], kind: str, missing: str) -> dict:
+    """Parse ``path`` with ``loads``; a missing file, bad syntax or a non-table is a ConfigError naming the file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path} is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid JSON: {e}") from None
+        raise ConfigError(f"{path} is missing{missing}") from None
+    except (error, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid {kind}: {e}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a JSON object")
+        raise ConfigError(f"{path}: expected a {kind} object")
     return data
 
 
@@ -75,13 +80,8 @@ def _go_needs(exercise: Path) -> str | None:
 
 
 def _crates(exercise: Path) -> dict[str, object]:
-    path = exercise / "Cargo.toml"
-    try:
-        manifest = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path} is missing; a Rust exercise needs its Cargo.toml") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    manifest = _read_mapping(exercise / "Cargo.toml", tomllib.loads, tomllib.TOMLDecodeError, "TOML",
+                             "; a Rust exercise needs its Cargo.toml")
     tables = [manifest.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")]
     return {name: spec for table in tables if isinstance(table, dict) for name, spec in table.items()}
 
