@@ -214,7 +214,7 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
 
 
 def _register() -> None:
-    from gitdgm import commands_dgm
+    from gitdgm import commands_dgm, commands_model
     from gitdgm.commands_sync import ci_group, sync_command
     from gitdgm.commands_view import plot_command, report_command
     from gitdgm.sandbox.cli import sandbox as sandbox_group
@@ -229,6 +229,7 @@ def _register() -> None:
     cli.add_command(ci_group, "ci")
     cli.add_command(plot_command, "plot")
     cli.add_command(report_command, "report")
+    cli.add_command(commands_model.model_group, "model")
 
 
 _register()

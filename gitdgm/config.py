@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,17 +22,66 @@ SCHEMA = 1
 
 
 @dataclass
+class RoleConfig:
+    """How one role calls the model: the agent (solving tasks, modifying itself) or the diagnosis.
+
+    The settings reach the agent through the protocol's environment and the gateway applies ``max_tokens`` and
+    ``request_timeout`` to every call of the role, so an agent that drops them still gets them."""
+
+    #: the model's name for this role; empty means ``model.name``
+    name: str = ""
+    #: the most tokens one reply may have: added to calls that set none, lowered in calls that ask more; 0 = none
+    max_tokens: int = 4096
+    #: the model's context window in tokens (prompt and reply); 0 means what the server's model list says,
+    #: else 128000. ``max_tokens`` is lowered to half of it at most.
+    context_window: int = 0
+    #: unset means the server's default
+    temperature: float | None = None
+    #: seconds one call may take, retries included; 0 means ``model.request_timeout``
+    request_timeout: float = 0.0
+
+
+@dataclass
+class AgentRoleConfig(RoleConfig):
+    #: "omit" sends none (the server's default); llama.cpp-based servers need "auto" to show the tools
+    tool_choice: Literal["auto", "required", "none", "omit"] = "auto"
+    #: how tool calls are written: the API's native ``tools`` field, or fenced blocks in the text for models
+    #: without native tool calling; "auto" starts native and falls back to text when the model calls no tool
+    tool_protocol: Literal["auto", "native", "text"] = "auto"
+
+
+@dataclass
 class ModelConfig:
     name: str = "gpt-4o-mini"
     #: an OpenAI-compatible base URL; empty means the openai client's default; ``scripted:PATH`` runs the
     #: scripted model from a script file (offline demo and tests)
     base_url: str = ""
     api_key_env: str = "OPENAI_API_KEY"
+    #: the older name of ``[model.diagnosis] name``
     diagnosis_model: str = ""
+    #: seconds one call may take, retries included (each role may set its own)
     request_timeout: float = 300.0
+    #: the one retry policy: a transient failure (unreachable, 408, 429, 5xx) is tried again this many times,
+    #: by the gateway only, within the call's ``request_timeout``
+    retries: int = 3
+    #: calls the upstream serves at once (others wait their turn); 0 = no limit, 1 for a single-slot server
+    concurrency: int = 0
     #: USD per million tokens, input then output: {"gpt-4o-mini" = [0.15, 0.6]}
     prices: dict[str, list[float]] = field(default_factory=lambda: {"gpt-4o-mini": [0.15, 0.6],
                                                                      "gpt-4o": [2.5, 10.0]})
+    agent: AgentRoleConfig = field(default_factory=AgentRoleConfig)
+    diagnosis: RoleConfig = field(default_factory=RoleConfig)
+
+    def role(self, which: Literal["agent", "diagnosis"]) -> RoleConfig:
+        """The role's settings with the model-wide defaults filled in (its name, its request timeout)."""
+        settings = self.agent if which == "agent" else self.diagnosis
+        default_name = self.diagnosis_model or self.name if which == "diagnosis" else self.name
+        return dataclasses.replace(settings, name=settings.name or default_name,
+                                   request_timeout=settings.request_timeout or self.request_timeout)
+
+    def models(self) -> set[str]:
+        """Every model name the roles call."""
+        return {self.role("agent").name, self.role("diagnosis").name}
 
 
 @dataclass
@@ -162,6 +212,8 @@ def _convert(kind: Any, value: Any, source: str, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: {where} must be a table")
         return {k: _convert(item, v, source, f"{where}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):  # ``X | None``: TOML has no null, so None is only a default
+        (kind,) = [k for k in typing.get_args(kind) if k is not type(None)]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -186,8 +238,25 @@ def _check_values(config: Config, source: str) -> None:
     need(config.budget.max_usd >= 0 and config.budget.max_tokens >= 0, "budget limits must be >= 0 (0 = none)")
     need(config.sandbox.max_repo_mb > 0 and config.sandbox.max_repo_files > 0,
          "sandbox.max_repo_mb and sandbox.max_repo_files must be positive")
-    for model, price in config.model.prices.items():
-        need(len(price) == 2, f"model.prices.{model} must be [usd_per_mtok_in, usd_per_mtok_out]")
+    model = config.model
+    need(model.retries >= 0 and model.concurrency >= 0, "model.retries and model.concurrency must be >= 0")
+    need(model.request_timeout > 0, "model.request_timeout must be positive")
+    need(not (model.diagnosis_model and model.diagnosis.name),
+         "model.diagnosis_model and [model.diagnosis] name are both set: keep the second")
+    for which in ("agent", "diagnosis"):
+        role = getattr(model, which)
+        need(role.max_tokens >= 0 and role.context_window >= 0 and role.request_timeout >= 0,
+             f"model.{which}: max_tokens, context_window and request_timeout must be >= 0 (0 = default)")
+        need(not role.context_window or role.context_window >= 512,
+             f"model.{which}.context_window = {role.context_window} is too small (gitdgm needs 512 tokens or more)")
+        need(role.temperature is None or 0 <= role.temperature <= 2, f"model.{which}.temperature must lie in [0, 2]")
+    for name, price in model.prices.items():
+        need(len(price) == 2, f"model.prices.{name} must be [usd_per_mtok_in, usd_per_mtok_out]")
+    unpriced = sorted(model.models() - set(model.prices))
+    need(not config.budget.max_usd or not unpriced,
+         f"budget.max_usd = {config.budget.max_usd} but model {', '.join(map(repr, unpriced))} has no price, so the"
+         f" budget could never be reached: add [model.prices] {unpriced[0] if unpriced else ''!s} = [usd_per_mtok_in,"
+         " usd_per_mtok_out], or set budget.max_tokens instead")
 
 
 def default_config_text() -> str:

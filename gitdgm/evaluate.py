@@ -80,7 +80,8 @@ def summarise_tasks(record: Record) -> None:
     attempts = [*tasks.values(), *record.errors.values()]  # an errored attempt's tokens were spent all the same
     cost = sum(float(t.get("cost_usd", 0.0)) for t in attempts)
     tokens = sum(int(t.get("tokens", 0)) for t in attempts)
-    record.data.setdefault("evaluation", {}).update(cost_usd=cost, tokens=tokens)
+    estimated = sum(int(t.get("tokens_estimated") or 0) for t in attempts)  # the server sent no usage for these
+    record.data.setdefault("evaluation", {}).update(cost_usd=cost, tokens=tokens, tokens_estimated=estimated)
 
 
 def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stage: int | None = None,
@@ -248,7 +249,7 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         try:
             run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=agent_dir,
                             workspace=workspace, problem=task.problem, time_limit=limit,
-                            model=rt.config.model.name, agent_id=agent.id, task_id=task.id)
+                            role=rt.role("agent"), agent_id=agent.id, task_id=task.id)
             if run.changes is not None and not run.changes.empty and not run.result.timed_out:
                 graded = grade(task, run.changes, rt.sandbox)
             patch = run.patch  # read while the task's store still exists
@@ -260,7 +261,7 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         "agent_seconds": round(run.result.duration, 2), "exit_code": run.result.exit_code,
         "patch_lines": patch.count("\n"), "tokens": run.usage.total_tokens,
         "cost_usd": round(run.usage.cost_usd, 6), "requests": run.usage.requests, "model_errors": run.usage.errors,
-        "model_failures": run.usage.model_failures or None,
+        "model_failures": run.usage.model_failures or None, "tokens_estimated": run.usage.estimated_tokens or None,
     }
     if run.refused:
         result["reason"] = run.refused

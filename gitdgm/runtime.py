@@ -6,13 +6,16 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from gitdgm.archive import Archive
-from gitdgm.config import CONFIG_FILE, Config, load_config
+from gitdgm.config import CONFIG_FILE, Config, RoleConfig, load_config
 from gitdgm.errors import ConfigError
-from gitdgm.gateway import Budget, Gateway
+from gitdgm.gateway import Budget, Gateway, RetryPolicy
+from gitdgm.gateway.listing import Listing, parse_listing
+from gitdgm.gateway.tokens import DEFAULT_CONTEXT_WINDOW
 from gitdgm.sandbox import Sandbox, open_sandbox, owner, reaper
 from gitdgm.sandbox.readback import Limits
 from gitdgm.sandbox.scratch import scratch_dir
@@ -29,6 +32,23 @@ class Runtime:
     sandbox: Sandbox
     gateway: Gateway
     suite: Suite
+    _roles: dict[str, RoleConfig] = field(default_factory=dict)
+
+    def role(self, which: Literal["agent", "diagnosis"]) -> RoleConfig:
+        """The role's settings as its calls use them (``resolve_role``), resolved once per runtime."""
+        if which not in self._roles:
+            if self.gateway.model_list is None:
+                self.gateway.probe()
+            listing = parse_listing(self.gateway.model_list) if self.gateway.model_list else None
+            self._roles[which] = resolve_role(self.config.model.role(which), listing)
+        return self._roles[which]
+
+
+def resolve_role(role: RoleConfig, listing: Listing | None) -> RoleConfig:
+    """``role`` with its context window known (as set, else as the server's model list states, else the default)
+    and its ``max_tokens`` at most half of it, so that a reply never takes the whole window."""
+    window = role.context_window or (listing.window(role.name) if listing else None) or DEFAULT_CONTEXT_WINDOW
+    return replace(role, context_window=window, max_tokens=min(role.max_tokens, window // 2))
 
 
 def archive_config(archive: Archive) -> Config:
@@ -69,7 +89,9 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
         tmp = stack.enter_context(scratch_dir("gw-"))  # short: the sockets' paths must fit in 108 bytes
         gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw", prices=prices, budget=budget,
                                               transcripts_dir=tmp / "transcripts",
-                                              upstream_timeout=config.model.request_timeout))
+                                              retry=RetryPolicy(attempts=config.model.retries + 1),
+                                              upstream_timeout=config.model.request_timeout,
+                                              concurrency=config.model.concurrency))
         yield Runtime(archive, config, box, gateway, loaded_suite)
 
 

@@ -40,7 +40,7 @@ def self_modify(rt: Runtime, parent: Agent, statement: str) -> SelfModification:
             raise GitdgmError(f"agent {parent.id} cannot run: {exc}") from None
         workspace = Workspace(repo, rt.archive.repo, repo_limits(rt.config))
         run = run_agent(sandbox=rt.sandbox, gateway=rt.gateway, spec=spec, agent_dir=code, workspace=workspace,
-                        problem=statement, time_limit=rt.config.selfmod.time_limit, model=rt.config.model.name,
+                        problem=statement, time_limit=rt.config.selfmod.time_limit, role=rt.role("agent"),
                         agent_id=parent.id, task_id="self-modification", max_turns=rt.config.selfmod.max_turns)
         if run.changes is None:
             raise GitdgmError(f"agent {parent.id}'s self-modification: {run.refused}")

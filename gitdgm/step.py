@@ -24,6 +24,7 @@ from gitdgm.archive import Agent, Archive, Snapshot
 from gitdgm.diagnose import DiagnosisFailed, agent_code, diagnose
 from gitdgm.errors import BudgetExceeded, GitdgmError, InfrastructureError, ModelUnavailable
 from gitdgm.evaluate import evaluate, functional, unpack_logs
+from gitdgm.gateway import CallLimits
 from gitdgm.lock import archive_lock
 from gitdgm.record import Record
 from gitdgm.runtime import Runtime
@@ -266,10 +267,10 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
     journal.phase("diagnose", parent=parent.id)
     record = parent.record or Record.new(status="evaluated", parent=None, generation=0)
     files = {path: data for path, data in _tree_files(archive, parent.commit)}
-    endpoint = rt.gateway.open_run(parent.id, "diagnosis")
+    role = rt.role("diagnosis")
+    endpoint = rt.gateway.open_run(parent.id, "diagnosis", CallLimits(role.max_tokens, role.request_timeout))
     try:
-        diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token,
-                             model=rt.config.model.diagnosis_model or rt.config.model.name, code=agent_code(files),
+        diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token, role=role, code=agent_code(files),
                              record=record, logs=unpack_logs(archive.logs.read(parent.commit)), rng=rng,
                              attempts=rt.config.selfmod.diagnosis_attempts, suite=rt.suite)
     except DiagnosisFailed as exc:
@@ -299,7 +300,8 @@ def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, pare
         status="pending", parent=parent.id, generation=generation, origin="self-modification",
         summary=diagnosis.subject, model=rt.config.model.name, selection=selected,
         diagnosis=diagnosis.note(),
-        creation={"tokens": usage.total_tokens, "cost_usd": round(usage.cost_usd, 6),
+        creation={"tokens": usage.total_tokens, "tokens_estimated": usage.estimated_tokens,
+                  "cost_usd": round(usage.cost_usd, 6),
                   "agent_exit_code": mod.run.result.exit_code, "agent_seconds": round(mod.run.result.duration, 2),
                   "timed_out": mod.run.result.timed_out}))
     return _settle_or_defer(rt, snapshot, journal, archive.refresh(snapshot, commit), "self-modification",

@@ -2,7 +2,7 @@
 
 - ``scripted_upstream(script) -> base_url``: a real HTTP server on 127.0.0.1 replying from a script
   (a dict in the TOML format of ``gitdgm.gateway.fake``, or a path); ``scripted_upstream.requests_seen(url)``
-  lists what it was sent.
+  lists what it was sent; ``scripted_upstream.server(url)`` is the server itself.
 - ``gateway(upstream_url, **options) -> Gateway``: a started gateway whose run sockets live in a short temp
   dir, key ``TEST_API_KEY``, fast retries, transcripts under ``tmp_path / "transcripts"``.
 - ``openai_client(endpoint) -> openai.OpenAI``: the real client, connected over a run's own socket with its
@@ -42,6 +42,10 @@ class ScriptedUpstreams:
 
     def requests_seen(self, base_url: str) -> list[dict[str, Any]]:
         return self._servers[base_url].requests_seen
+
+    def server(self, base_url: str) -> FakeUpstream:
+        """The scripted server itself (what it saw cancelled, its most requests at once)."""
+        return self._servers[base_url]
 
     def close(self) -> None:
         for fake in self._servers.values():

@@ -296,24 +296,32 @@ def test_streams_pass_through_and_are_counted(scripted_upstream, gateway, openai
     }
 
 
-def test_agent_hanging_up_is_quiet_and_counted(scripted_upstream, gateway, openai_client, capfd) -> None:
+def test_agent_hanging_up_cancels_its_call_upstream(scripted_upstream, gateway, openai_client, capfd) -> None:
     slow = {
         "schema": 1,
-        "scenario": [{"name": "slow", "turns": [{"content": "late", "delay": 0.5}, {"content": "ok"}]}],
+        "scenario": [{"name": "slow", "turns": [{"content": "late", "delay": 5}, {"content": "ok"}]}],
     }
-    gw = gateway(scripted_upstream(slow))
+    url = scripted_upstream(slow)
+    gw = gateway(url)
     run = gw.open_run(agent="a", task="t")
     client = openai_client(run)
+    started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
-        client.with_options(timeout=0.1, max_retries=0).chat.completions.create(
+        client.with_options(timeout=0.3, max_retries=0).chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}]
         )
-    time.sleep(0.6)  # the gateway finishes the call and finds the agent gone
+    deadline = time.monotonic() + 3
+    while not scripted_upstream.server(url).cancelled and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(scripted_upstream.server(url).cancelled) == 1  # the upstream saw its connection close
+    assert time.monotonic() - started < 3  # long before the 5 s answer
     reply = client.chat.completions.create(
         model="m", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "late"}]
     )
     assert reply.choices[0].message.content == "ok"
-    assert gw.close_run(run.token).requests == 2  # the abandoned answer was still paid for
+    usage = gw.close_run(run.token)
+    assert (usage.requests, usage.errors, usage.model_failures) == (1, 1, 0)  # the agent's doing, not the model's
+    assert len(scripted_upstream.requests_seen(url)) == 2  # the abandoned call was not retried
     assert "Traceback" not in capfd.readouterr().err
 
 

@@ -98,8 +98,6 @@ def run_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 "OPENAI_BASE_URL": "http://gateway/v1",
                 "GITDGM_GATEWAY_SOCKET": str(endpoint.socket),
                 "OPENAI_API_KEY": endpoint.token,
-                "GITDGM_MODEL_RETRIES": "1",
-                "GITDGM_RETRY_DELAY": "0.05",
             }
             | extra
         )
@@ -207,7 +205,7 @@ def test_upstream_down_ends_the_run_with_a_log(gateway, run_agent) -> None:
     assert run.exit_code == 3, run.output
     assert run.end["reason"] == "model_error"
     assert f"upstream http://127.0.0.1:{port}/v1 unreachable" in run.end["detail"]
-    assert gw.close_run(endpoint.token).errors == 2  # the agent's one retry, each one retried by the gateway
+    assert gw.close_run(endpoint.token).errors == 1  # retried by the gateway alone: the agent does not retry
 
 
 def test_api_key_never_reaches_the_agent(scripted_upstream, gateway, run_agent, tmp_path) -> None:

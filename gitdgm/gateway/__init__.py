@@ -4,7 +4,8 @@
 """
 
 from gitdgm.gateway.accounting import Budget, Usage
+from gitdgm.gateway.calls import CallLimits
 from gitdgm.gateway.server import Gateway, RunEndpoint
 from gitdgm.gateway.upstream import RetryPolicy
 
-__all__ = ["Budget", "Gateway", "RetryPolicy", "RunEndpoint", "Usage"]
+__all__ = ["Budget", "CallLimits", "Gateway", "RetryPolicy", "RunEndpoint", "Usage"]

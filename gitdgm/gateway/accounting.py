@@ -1,7 +1,8 @@
 """Token, cost and budget bookkeeping for the gateway, shared by all runs of one gateway.
 
-Counts come from the upstream's own ``usage`` field, never from an estimate, so that the
-totals gitdgm records match the provider's bill. All methods are thread-safe: the gateway
+Counts come from the upstream's own ``usage`` field, so that the totals gitdgm records match the
+provider's bill; only a reply that carries none is counted by estimate (tokens.py), and its tokens are
+also added to ``estimated_tokens`` so that records say how much of a total is estimated. All methods are thread-safe: the gateway
 serves many sandboxes at once. Budgets are enforced with reservations (see Budget).
 """
 
@@ -29,6 +30,7 @@ class Usage:
     error reply (upstream failure after retries, budget refusal, malformed request);
     ``model_failures`` counts those of them that were not the agent's doing (DESIGN §12): the
     model unreachable or failing after retries, gitdgm's key refused, the budget spent.
+    ``estimated_tokens`` is the part of the tokens counted by estimate (the server sent no usage).
     """
 
     requests: int = 0
@@ -37,6 +39,7 @@ class Usage:
     cost_usd: float = 0.0
     errors: int = 0
     model_failures: int = 0
+    estimated_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -112,6 +115,10 @@ class Ledger:
             return 0.0
         return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
+    def priced(self, models: Sequence[str]) -> bool:
+        """Whether one of ``models`` has a price: a dollar budget cannot count calls to a model that has none."""
+        return any(m in self._prices for m in models)
+
     def reserve(self, models: Sequence[str], prompt_tokens: int, completion_tokens: int) -> Reservation:
         """Hold a call's worst case (see Budget); BudgetExceeded says why it does not fit."""
         worst = Reservation(prompt_tokens + completion_tokens, self.cost(models, prompt_tokens, completion_tokens))
@@ -150,20 +157,17 @@ class Ledger:
             )
         return None
 
-    def record(
-        self, run_id: str, models: Sequence[str], usage: Mapping[str, object] | None, held: Reservation | None = None
-    ) -> None:
-        """Add one answered completion with the upstream's ``usage`` object, releasing what it ``held``."""
-        if not usage:
-            self._warn_once(
-                f"usage:{models[0] if models else '?'}",
-                "gitdgm gateway: the upstream's reply for model %r has no usage; its tokens are not counted",
-                models[0] if models else "?",
-            )
-            usage = {}
+    def record(self, run_id: str, models: Sequence[str], usage: Mapping[str, object], held: Reservation | None = None,
+               *, estimated: bool = False, failed: bool = False) -> None:
+        """Add one answered completion with its ``usage`` (``estimated``: gitdgm's estimate, the server sent none),
+        releasing what it ``held``; ``failed``: the answer broke off upstream, a model failure that still cost."""
+        if estimated:
+            self._warn_once(f"usage:{models[0] if models else '?'}", "gitdgm gateway: the upstream's replies for model"
+                            " %r carry no usage; their tokens are counted by estimate", models[0] if models else "?")
         prompt = _int(usage.get("prompt_tokens"))
         completion = _int(usage.get("completion_tokens"))
-        delta = Usage(1, prompt, completion, self.cost(models, prompt, completion), 0)
+        delta = Usage(1, prompt, completion, self.cost(models, prompt, completion), errors=int(failed),
+                      model_failures=int(failed), estimated_tokens=(prompt + completion) * estimated)
         self._add(run_id, delta, held)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:

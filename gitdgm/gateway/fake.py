@@ -28,6 +28,14 @@ Script format (TOML)::
     [default]                     # one reply for requests no scenario matches (optional)
     content = "I cannot help with that."
 
+    [server]                      # to imitate a real server (optional; all but context_window show the default)
+    models = ["scripted"]         # what GET /models lists
+    context_window = 8192         # tokens of prompt and reply (default: no limit)
+    list_window = true            # the listing states the window (vLLM's max_model_len)
+    stream_usage = true           # false: streams carry no usage, even when asked
+    tool_choice_required = "ok"   # "error": tool_choice "required" is answered HTTP 500
+    tools_need_choice = false     # true: tool calls only when the request sets tool_choice
+
 Scenarios are tried in order and the first whose regexes all match answers. Turns past the
 end answer ``"Done."`` with no tool calls. A turn's fields:
 
@@ -42,9 +50,27 @@ end answer ``"Done."`` with no tool calls. A turn's fields:
   sizes of the messages and the reply (about 4 characters a token), so they are deterministic.
 
 Every reply carries ``usage`` (a streamed one, asked with ``stream: true``, only when the request
-sets ``stream_options.include_usage``, as OpenAI does). The server keeps no state per conversation (the turn comes from
-the request itself), so one script can drive many agents at once; the only state is the
-thread-safe count of error replies per scenario and turn.
+sets ``stream_options.include_usage``, as OpenAI does). Content longer than the request's ``max_tokens``
+(or ``max_completion_tokens``) allows, at 4 characters a token, is cut there with finish_reason
+``"length"`` and that many completion tokens.
+
+``[server]`` makes the fake behave like the servers users run, all of which gitdgm must cope with:
+
+- ``context_window = N``: a completion whose prompt (the estimate of ``gitdgm.gateway.tokens`` of its
+  messages' JSON) and ``max_tokens`` together exceed N is refused with HTTP 400 and llama-cpp-python's
+  wording, "Requested tokens (X) exceed context window of N"; with ``list_window`` (the default)
+  GET /models states it on every model as vLLM does (``max_model_len``);
+- ``stream_usage = false``: no usage chunk in a stream, whatever the request asks (as some servers);
+- ``tool_choice_required = "error"``: tool_choice "required" gets HTTP 500 (as llama-cpp-python);
+- ``tools_need_choice = true``: a turn's tool calls come back only when the request sets tool_choice
+  "auto" or "required" (llama-cpp-python's function calling); otherwise its content alone, or
+  "I would run a command." when it has none.
+
+The server keeps no state per conversation (the turn comes from the request itself), so one script
+can drive many agents at once. Its state, all thread-safe: the count of error replies per scenario
+and turn; ``requests_seen``; ``cancelled``, the requests whose client closed its connection while
+their turn's ``delay`` ran (the fake notices, stops waiting and sends nothing, as a real server stops
+generating); ``in_flight_max``, the most requests it was answering at once.
 
 Run it by hand with ``python -m gitdgm.gateway.fake SCRIPT --port N``.
 """
@@ -54,6 +80,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import select
+import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -68,14 +96,23 @@ from gitdgm.gateway.upstream import error_object
 ScriptSource = str | Path | Mapping[str, Any]
 
 
+class ClientGone(Exception):
+    """The client closed its connection while its request waited: nothing is to be sent."""
+
+
 class FakeUpstream:
-    """The scripted server; ``requests_seen`` lists every request (path, authorization, body)."""
+    """The scripted server; ``requests_seen`` lists every request (path, authorization, body), ``cancelled`` those
+    whose client went away while they waited, ``in_flight_max`` is the most requests answered at once."""
 
     def __init__(self, script: ScriptSource, port: int = 0) -> None:
         self.script: Script = load_script(script)
         self.requests_seen: list[dict[str, Any]] = []
+        self.cancelled: list[dict[str, Any]] = []
+        self.in_flight_max = 0
+        self._in_flight = 0
         self._errors_sent: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
+        self._connection = threading.local()  # the socket of the request this thread answers, to watch it
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -111,20 +148,29 @@ class FakeUpstream:
         self._server.server_close()
 
     def answer(self, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
-        """(status, JSON object or event-stream bytes, extra headers) for one request."""
+        """(status, JSON object or event-stream bytes, extra headers) for one request; ClientGone when its client
+        went away while it waited."""
+        with self._lock:
+            self._in_flight += 1
+            self.in_flight_max = max(self.in_flight_max, self._in_flight)
+        try:
+            return self._answer(path, authorization, body)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
         route = path.split("?", 1)[0].rstrip("/").removeprefix("/v1")
         try:
             request = json.loads(body) if body else {}
         except ValueError:
             request = None
+        seen = {"path": path, "authorization": authorization, "body": request}
         with self._lock:
-            self.requests_seen.append({"path": path, "authorization": authorization, "body": request})
+            self.requests_seen.append(seen)
+        server = self.script.server
         if route == "/models":
-            return (
-                200,
-                {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "gitdgm"}]},
-                {},
-            )
+            return 200, server.listing(), {}
         if route != "/chat/completions":
             return 404, error_object(f"scripted upstream: no endpoint {path}", "invalid_request_error"), {}
         if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
@@ -133,6 +179,8 @@ class FakeUpstream:
                 error_object("scripted upstream: body must be JSON with 'messages'", "invalid_request_error"),
                 {},
             )
+        if refusal := server.refusal(request):
+            return *refusal, {}
         messages = request["messages"]
         scenario = self.script.choose(messages)
         if scenario is None:
@@ -145,9 +193,11 @@ class FakeUpstream:
             )
             return 400, error_object(message, "invalid_request_error", "no_scenario"), {}
         index = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
-        turn = scenario.turn(index)
-        if turn.delay:
-            time.sleep(turn.delay)
+        turn = server.shaped(scenario.turn(index), request)
+        if turn.delay and not self._client_stays(turn.delay):
+            with self._lock:
+                self.cancelled.append(seen)
+            raise ClientGone
         if turn.status is not None:
             with self._lock:
                 sent = self._errors_sent.get((scenario.name, index), 0)
@@ -161,8 +211,29 @@ class FakeUpstream:
         reply = reply_body(turn, request, index)
         if request.get("stream"):
             options = request.get("stream_options") or {}
-            return 200, stream_body(reply, bool(options.get("include_usage"))), {}
+            return 200, stream_body(reply, bool(options.get("include_usage")) and server.stream_usage), {}
         return 200, reply, {}
+
+    def _client_stays(self, seconds: float) -> bool:
+        """Wait ``seconds``, watching the client's connection: False as soon as the client closes it."""
+        connection: socket.socket | None = getattr(self._connection, "socket", None)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if connection is None:
+                time.sleep(left)
+            elif select.select([connection], [], [], min(left, 0.05))[0]:
+                if _closed(connection):
+                    return False
+                time.sleep(min(left, 0.05))  # it sent more (a pipelined request), which is no sign it left
+        return True
+
+
+def _closed(connection: socket.socket) -> bool:
+    """Whether a readable socket was closed by its peer (nothing to read) rather than sent more."""
+    try:
+        return not connection.recv(1, socket.MSG_PEEK)
+    except OSError:
+        return True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -173,7 +244,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         fake: FakeUpstream = self.server.fake  # type: ignore[attr-defined]
-        status, payload, headers = fake.answer(self.path, self.headers.get("Authorization", ""), body)
+        fake._connection.socket = self.connection
+        try:
+            status, payload, headers = fake.answer(self.path, self.headers.get("Authorization", ""), body)
+        except ClientGone:
+            self.close_connection = True
+            return
         streamed = isinstance(payload, bytes)
         data = payload if streamed else json.dumps(payload).encode()
         self.send_response(status)

@@ -1,17 +1,24 @@
 """The HTTP side of one connection to a run's socket: refuse oversized bodies unread, answer, scrub every byte.
 
 Only gitdgm's own headers go out (a content type from an allow-list, never the upstream's other headers), and every
-body, streamed or not, passes through the gateway's scrubber first (scrub.py).
+body, streamed or not, passes through the gateway's scrubber first (scrub.py). While a request waits for the
+upstream, its connection is watched: a client that hangs up (an agent killed or timed out, a closed run) has its
+call cancelled upstream rather than left generating for no one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import select
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gitdgm.gateway.upstream import Reply, error_body
+from gitdgm.gateway.upstream import Call, Reply, error_body
 
 if TYPE_CHECKING:
     from gitdgm.gateway.server import Gateway, Run
@@ -42,8 +49,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(refusal)
             return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        call = Call(run.limits.timeout)
         try:
-            reply = gateway.handle(run, self.command, self.path, self.headers.get("Authorization", ""), body)
+            with watching(self.connection, call.cancel):
+                reply = gateway.handle(run, self.command, self.path, self.headers.get("Authorization", ""), body, call)
         except Exception as exc:  # a bug here must still answer, or the client would retry blindly
             log.exception("gitdgm gateway: internal error")
             reply = Reply(
@@ -104,3 +113,32 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("gitdgm gateway: " + format, *args)
+
+
+@contextlib.contextmanager
+def watching(connection: socket.socket, on_hangup: Callable[[], None]) -> Iterator[None]:
+    """For the duration of the block, call ``on_hangup`` as soon as the client closes its end of ``connection``."""
+    done = threading.Event()
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(connection, select.POLLIN | select.POLLRDHUP)
+        while not done.is_set():
+            if not poller.poll(100):
+                continue
+            try:
+                data = connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data and not done.is_set():
+                on_hangup()
+            return  # hung up, or the client sends something: either way nothing more to watch
+
+    watcher = threading.Thread(target=watch, name="gitdgm-gateway-hangup", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()

@@ -2,10 +2,12 @@
 
 Pure functions of the script and the request, so the server stays stateless per
 conversation; the only state (how often an error turn has answered) lives in the server.
+The ``[server]`` table's quirks (``Server``) are the ways real servers differ that gitdgm must cope with.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -16,9 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm.errors import ConfigError
+from gitdgm.gateway.tokens import estimate_tokens
+from gitdgm.gateway.upstream import error_object
 
 DONE = "Done."
+NO_TOOLS_TEXT = "I would run a command."  # what a tools_need_choice server says when it may not call the tool
 _TURN_KEYS = {"content", "tool_calls", "status", "times", "delay", "usage", "retry_after"}
+_SERVER_FLAGS = ("list_window", "stream_usage", "tools_need_choice")
+_SERVER_KEYS = {"models", "context_window", "tool_choice_required", *_SERVER_FLAGS}
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,47 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Server:
+    """The real server the fake imitates (the ``[server]`` table): what it lists, and what it refuses or drops."""
+
+    models: tuple[str, ...] = ("scripted",)
+    context_window: int = 0  # 0: no limit
+    list_window: bool = True
+    stream_usage: bool = True
+    tool_choice_required: str = "ok"
+    tools_need_choice: bool = False
+
+    def listing(self) -> dict[str, Any]:
+        """The ``GET /models`` reply; with a window, each model states it as vLLM does (``max_model_len``)."""
+        stated = {"max_model_len": self.context_window} if self.context_window and self.list_window else {}
+        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "gitdgm"}
+                                           | stated for name in self.models]}
+
+    def refusal(self, request: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """(status, error object) for a request this server refuses before generating, else None."""
+        if self.tool_choice_required == "error" and request.get("tool_choice") == "required":
+            return 500, error_object("scripted upstream: tool_choice 'required' is not supported", "server_error")
+        if not self.context_window:
+            return None
+        requested = estimate_tokens(json.dumps(request.get("messages"))) + (reply_cap(request) or 0)
+        if requested <= self.context_window:
+            return None
+        message = f"Requested tokens ({requested}) exceed context window of {self.context_window}"  # llama-cpp-python
+        return 400, error_object(message, "invalid_request_error", "context_length_exceeded")
+
+    def shaped(self, turn: Turn, request: Mapping[str, Any]) -> Turn:
+        """``turn`` as this server gives it: a tools_need_choice server calls tools only when asked to choose."""
+        if not self.tools_need_choice or not turn.tool_calls or request.get("tool_choice") in ("auto", "required"):
+            return turn
+        return dataclasses.replace(turn, content=turn.content or NO_TOOLS_TEXT, tool_calls=())
+
+
+@dataclass(frozen=True)
 class Script:
     source: str
     scenarios: tuple[Scenario, ...]
     default: Scenario | None
+    server: Server = Server()
 
     def choose(self, messages: list[Any]) -> Scenario | None:
         """The first scenario whose regexes all match, else the default (None if there is none)."""
@@ -78,10 +122,19 @@ def _matches(kind: str, pattern: re.Pattern[str], messages: list[Any]) -> bool:
     return first is not None and pattern.search(text_of(first)) is not None
 
 
+def reply_cap(request: Mapping[str, Any]) -> int | None:
+    """The most tokens the request lets a reply have (``max_completion_tokens``, else ``max_tokens``), or None."""
+    caps = [request.get(key) for key in ("max_completion_tokens", "max_tokens")]
+    return next((cap for cap in caps if type(cap) is int and cap > 0), None)
+
+
 def reply_body(turn: Turn, request: Mapping[str, Any], turn_index: int) -> dict[str, Any]:
-    """A chat.completion object answering ``request`` with ``turn``; usage is always present."""
+    """A chat.completion object answering ``request`` with ``turn``; usage is always present. Content longer than
+    the request's cap allows (about 4 characters a token) is cut there, with finish_reason "length"."""
     messages = request.get("messages") or []
-    message: dict[str, Any] = {"role": "assistant", "content": turn.content}
+    cap = reply_cap(request) or 0
+    cut = bool(cap) and len(turn.content or "") > cap * 4
+    message: dict[str, Any] = {"role": "assistant", "content": (turn.content or "")[: cap * 4] if cut else turn.content}
     if turn.tool_calls:
         message["tool_calls"] = [
             {"id": f"call_{turn_index}_{i}", "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
@@ -92,12 +145,14 @@ def reply_body(turn: Turn, request: Mapping[str, Any], turn_index: int) -> dict[
     else:
         prompt = math.ceil(len(json.dumps(messages)) / 4)
         completion = max(1, math.ceil(len((turn.content or "") + "".join(c.arguments for c in turn.tool_calls)) / 4))
+    finish = "length" if cut else "tool_calls" if turn.tool_calls else "stop"
+    completion = cap if cut else completion
     return {
         "id": f"chatcmpl-scripted-{turn_index}",
         "object": "chat.completion",
         "created": 0,
         "model": str(request.get("model") or "scripted"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if turn.tool_calls else "stop"}],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
     }
 
@@ -149,9 +204,9 @@ def _parse(data: dict[str, Any], source: str) -> Script:
 
     if data.get("schema") != 1:
         raise fail("schema", "must be 1 (add 'schema = 1' at the top)")
-    unknown = set(data) - {"schema", "scenario", "default"}
+    unknown = set(data) - {"schema", "scenario", "default", "server"}
     if unknown:
-        raise fail(", ".join(sorted(unknown)), "unknown top-level key (expected scenario, default)")
+        raise fail(", ".join(sorted(unknown)), "unknown top-level key (expected scenario, default, server)")
     raw_scenarios = data.get("scenario", [])
     if not isinstance(raw_scenarios, list):
         raise fail("scenario", "must be an array of tables ([[scenario]])")
@@ -162,7 +217,28 @@ def _parse(data: dict[str, Any], source: str) -> Script:
     default = None
     if "default" in data:
         default = Scenario("default", (), (_turn(data["default"], "default", fail),))
-    return Script(source, tuple(scenarios), default)
+    return Script(source, tuple(scenarios), default, _server(data.get("server", {}), fail))
+
+
+def _server(raw: Any, fail: Any) -> Server:
+    if not isinstance(raw, dict):
+        raise fail("server", "must be a table ([server])")
+    unknown = set(raw) - _SERVER_KEYS
+    if unknown:
+        raise fail("server", f"unknown field(s) {sorted(unknown)} (expected {', '.join(sorted(_SERVER_KEYS))})")
+    models = raw.get("models", list(Server.models))
+    if not (isinstance(models, list) and models and all(isinstance(m, str) and m for m in models)):
+        raise fail("server", "field 'models' must be a non-empty array of names")
+    window = raw.get("context_window")
+    if window is not None and not (type(window) is int and window > 0):
+        raise fail("server", "field 'context_window' must be a positive number of tokens")
+    for flag in _SERVER_FLAGS:
+        if not isinstance(raw.get(flag, False), bool):
+            raise fail("server", f"field '{flag}' must be true or false")
+    if raw.get("tool_choice_required", "ok") not in ("ok", "error"):
+        raise fail("server", "field 'tool_choice_required' must be \"ok\" or \"error\"")
+    return Server(tuple(models), window or 0, **{flag: raw[flag] for flag in _SERVER_FLAGS if flag in raw},
+                  tool_choice_required=raw.get("tool_choice_required", "ok"))
 
 
 def _scenario(raw: Any, where: str, fail: Any) -> Scenario:

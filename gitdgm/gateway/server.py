@@ -6,10 +6,12 @@ token, accepted only on that run's socket and only while the run lives, so one r
 nor reach another's. The gateway swaps in the real key, counts tokens and cost per run from the
 upstream's ``usage``, reserves each call's worst case against the shared budget and refuses what
 would pass it (HTTP 402, which OpenAI clients do not retry; see Budget), refuses bodies over a size
-before reading them (413), retries transient upstream failures itself, scrubs secrets from all it
-relays or writes (scrub.py), and writes one transcript per run in a directory no sandbox sees.
-Streamed completions are passed through as they come and counted from their final usage chunk
-(see stream.py).
+before reading them (413), retries transient upstream failures itself (upstream.py: the one retry policy),
+scrubs secrets from all it relays or writes (scrub.py), and writes one transcript per run in a directory no
+sandbox sees. Each run has its ``CallLimits``: every call's reply is capped at the role's ``max_tokens`` (added
+when the caller set none) and the call at its time limit; a call whose caller hangs up is cancelled upstream.
+Streamed completions are passed through as they come and counted from their final usage chunk, or by estimate
+when the server sends none (see stream.py, tokens.py).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from typing import Any
 
 from gitdgm.errors import BudgetExceeded, ConfigError
 from gitdgm.gateway.accounting import Budget, Ledger, Prices, Reservation, Usage
+from gitdgm.gateway.calls import CallLimits, capped, completion_reservation, estimated_usage
 from gitdgm.gateway.handler import Connection, Handler
 from gitdgm.gateway.listen import Listeners
 from gitdgm.gateway.scrub import Scrubber
 from gitdgm.gateway.stream import Relay, StreamTally
+from gitdgm.gateway.tokens import estimate_tokens
 from gitdgm.gateway.transcript import Transcript
-from gitdgm.gateway.upstream import RETRY_STATUSES, Reply, RetryPolicy, Upstream, error_body
+from gitdgm.gateway.upstream import RETRY_STATUSES, Call, Reply, RetryPolicy, Upstream, error_body
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,7 @@ class Run:
     folder: Path
     listener: socket.socket
     transcript: Transcript | None
+    limits: CallLimits
     connections: set[socket.socket] = field(default_factory=set)
     open: bool = True
 
@@ -85,6 +90,7 @@ class Gateway:
         transcripts_dir: str | os.PathLike[str] | None = None,
         retry: RetryPolicy | None = None,
         upstream_timeout: float = 600.0,
+        concurrency: int = 0,
         max_request_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         if not upstream_base_url.startswith(("http://", "https://")):
@@ -98,12 +104,13 @@ class Gateway:
         self.transcripts_dir = Path(transcripts_dir).absolute() if transcripts_dir is not None else None
         self.max_request_bytes = max_request_bytes
         self.scrubber = Scrubber([api_key])
-        self._upstream = Upstream(upstream_base_url, api_key, retry or RetryPolicy(), upstream_timeout)
+        self._upstream = Upstream(upstream_base_url, api_key, retry or RetryPolicy(), upstream_timeout, concurrency)
         self._ledger = Ledger(prices, budget)
         self._runs: dict[str, Run] = {}
         self._transcripts: dict[str, Path] = {}
         self._lock = threading.Lock()
         self._listeners: Listeners | None = None
+        self.model_list: bytes | None = None  # the upstream's last answer to GET models (see ``probe``)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Gateway:
@@ -129,7 +136,7 @@ class Gateway:
         self.close()
 
     # -- runs and accounting ---------------------------------------------------------------
-    def open_run(self, agent: str, task: str) -> RunEndpoint:
+    def open_run(self, agent: str, task: str, limits: CallLimits = CallLimits()) -> RunEndpoint:
         """A fresh endpoint for one run of ``agent`` on ``task``: its token goes into OPENAI_API_KEY."""
         if self._listeners is None:
             raise RuntimeError("gitdgm gateway: open_run before start")
@@ -148,7 +155,8 @@ class Gateway:
             listener.close()
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        run = Run(agent, task, token, folder, listener, self._transcript(agent, task))
+        limits = replace(limits, timeout=limits.timeout or self._upstream.timeout)
+        run = Run(agent, task, token, folder, listener, self._transcript(agent, task), limits)
         self._ledger.open(token, agent, task)
         with self._lock:
             self._runs[token] = run
@@ -202,6 +210,8 @@ class Gateway:
         """Why the model cannot be reached now (None when it answers): one ``GET models``, retried like any
         call. Any answer below 500 but 401 counts as reachable: some servers have no ``/models``."""
         reply = self._upstream.send("GET", "models")
+        if reply.status == 200:
+            self.model_list = reply.body
         if not not_the_agents(reply.status):
             return None
         try:
@@ -248,8 +258,10 @@ class Gateway:
             connection.close()
 
     # -- requests --------------------------------------------------------------------------
-    def handle(self, run: Run, method: str, path: str, authorization: str, body: bytes) -> Reply:
-        """Answer one HTTP request that came in on ``run``'s socket."""
+    def handle(self, run: Run, method: str, path: str, authorization: str, body: bytes,
+               call: Call | None = None) -> Reply:
+        """Answer one HTTP request that came in on ``run``'s socket; ``call`` cancels it (its client hung up)."""
+        call = call or Call(run.limits.timeout)
         route = path.split("?", 1)[0].rstrip("/")
         route = route.removeprefix("/v1")
         if route not in ("/chat/completions", "/models"):
@@ -264,10 +276,10 @@ class Gateway:
             message = "gitdgm gateway: unknown or closed run token (OPENAI_API_KEY must be the token gitdgm gave)"
             return Reply(401, error_body(message, "invalid_request_error", "invalid_api_key"))
         if route == "/models":
-            return self._upstream.send("GET", "models")
-        return self._complete(run, body)
+            return self._upstream.send("GET", "models", call=call)
+        return self._complete(run, body, call)
 
-    def _complete(self, run: Run, body: bytes) -> Reply:
+    def _complete(self, run: Run, body: bytes, call: Call) -> Reply:
         try:
             request = json.loads(body)
             if not isinstance(request, dict):
@@ -278,36 +290,50 @@ class Gateway:
         streaming = bool(request.get("stream"))
         options = request.get("stream_options") if isinstance(request.get("stream_options"), dict) else {}
         tally = StreamTally(hide_usage_chunk=not options.get("include_usage"))
+        sent = capped(request, run.limits.max_tokens)
         if streaming:  # ask for the usage chunk, so that streamed calls are counted too
-            body = json.dumps(request | {"stream_options": options | {"include_usage": True}}).encode()
+            sent = sent | {"stream_options": options | {"include_usage": True}}
+        if sent != request:
+            body = json.dumps(sent).encode()
         models = [str(request["model"])] if request.get("model") else []
+        if self._ledger.budget.max_usd is not None and not self._ledger.priced(models):
+            self._ledger.record_error(run.token)
+            message = (f"gitdgm gateway: model {models[0] if models else '(none)'!r} has no price in gitdgm.toml and the"
+                       " budget is in dollars, so its calls cannot be counted against it; use a priced model")
+            return Reply(400, error_body(message, "invalid_request_error", "model_not_priced"))
         try:
-            held = self._ledger.reserve(models, len(body) // 3 + 1, _completion_reservation(request, self._ledger))
+            held = self._ledger.reserve(models, estimate_tokens(body), completion_reservation(sent, self._ledger))
         except BudgetExceeded as exc:
             self._ledger.record_error(run.token, model_failure=True)
             return Reply(402, error_body(str(exc), "budget_exceeded", "budget_exceeded"))
         started = time.monotonic()
         try:
-            reply = self._upstream.send("POST", "chat/completions", body, stream=streaming)
+            reply = self._upstream.send("POST", "chat/completions", body, stream=streaming, call=call)
         except BaseException:
             self._ledger.record_error(run.token, held)
             raise
         if reply.stream is not None:
 
-            def settle() -> None:
-                self._settle(run, request, 200, tally.response(), started, held)
+            def settle(broken: str) -> None:
+                self._settle(run, request, 200, tally.response(), started, held, broken)
 
             return replace(reply, stream=Relay(reply.stream, tally, settle))
         self._settle(run, request, reply.status, _json_or_text(reply.body), started, held)
         return reply
 
-    def _settle(
-        self, run: Run, request: dict[str, Any], status: int, response: Any, started: float, held: Reservation
-    ) -> None:
-        """Count one finished call, release its reservation and add it to the run's transcript."""
+    def _settle(self, run: Run, request: dict[str, Any], status: int, response: Any, started: float,
+                held: Reservation, broken: str = "") -> None:
+        """Count one finished call, release its reservation and add it to the run's transcript.
+
+        A reply without usage is counted by estimate (and marked so); a stream the upstream broke off or that ran
+        out of time is counted as used and as a model failure."""
         if status == 200 and isinstance(response, dict):
             models = [str(m) for m in (request.get("model"), response.get("model")) if m]
-            self._ledger.record(run.token, models, response.get("usage"), held)
+            usage, estimated = response.get("usage"), False
+            if not isinstance(usage, dict) or not usage:
+                usage, estimated = estimated_usage(request, response), True
+                response["usage_estimated"] = True
+            self._ledger.record(run.token, models, usage, held, estimated=estimated, failed=bool(broken))
         else:
             self._ledger.record_error(run.token, held, model_failure=not_the_agents(status))
         if run.transcript:
@@ -318,13 +344,6 @@ def not_the_agents(status: int) -> bool:
     """Whether an upstream's error reply is the infrastructure's failure rather than the request's: what the
     upstream still refused after retries (408, 429, 5xx), gitdgm's own key refused (401), or unreachable (502)."""
     return status in RETRY_STATUSES or status == 401
-
-
-def _completion_reservation(request: dict[str, Any], ledger: Ledger) -> int:
-    """The most completion tokens a request may cost: its own cap (times ``n``), or the budget's default."""
-    caps = [v for v in (request.get("max_completion_tokens"), request.get("max_tokens")) if type(v) is int and v > 0]
-    choices = request.get("n") if type(request.get("n")) is int and request["n"] > 1 else 1
-    return (max(caps) if caps else ledger.budget.completion_reservation) * choices
 
 
 def _json_or_text(body: bytes) -> Any:

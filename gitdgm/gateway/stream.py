@@ -1,7 +1,8 @@
 """Relaying a streamed completion (server-sent events) while counting it.
 
 The gateway asks the upstream for a final usage chunk (``stream_options.include_usage``) so that
-streamed calls are counted and budgeted like any other; when the agent did not ask for that
+streamed calls are counted and budgeted like any other (servers that ignore the request send none: the gateway then
+counts the call by estimate); when the agent did not ask for that
 chunk itself, it is taken out of the stream, so the agent sees exactly what it asked for. A relayed
 stream settles its call (counts it, releases its budget reservation) exactly once, when it is closed,
 whether it was read to the end, broken off by the agent, or never read at all.
@@ -94,10 +95,10 @@ def relay(lines: Iterator[bytes], tally: StreamTally) -> Iterator[bytes]:
 class Relay:
     """The events of an upstream stream on their way to the agent; ``close`` settles the call once."""
 
-    def __init__(self, lines: Stream, tally: StreamTally, settle: Callable[[], None]) -> None:
+    def __init__(self, lines: Stream, tally: StreamTally, settle: Callable[[str], None]) -> None:
         self._lines = lines
         self._events = relay(iter(lines), tally)
-        self._settle: Callable[[], None] | None = settle
+        self._settle: Callable[[str], None] | None = settle
 
     def __iter__(self) -> Iterator[bytes]:
         return self._events
@@ -110,4 +111,4 @@ class Relay:
             self._events.close()
             self._lines.close()
         finally:
-            settle()
+            settle(self._lines.broken)

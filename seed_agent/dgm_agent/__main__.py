@@ -34,8 +34,7 @@ def main() -> int:
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
-    model = Model(settings.model, settings.base_url, settings.api_key, settings.socket, settings.retries,
-                  settings.retry_delay, on_retry=lambda **fields: log.event("model_retry", **fields))
+    model = Model(settings.model, settings.base_url, settings.api_key, settings.socket)
     toolbox = Toolbox(Path.cwd(), settings.bash_timeout)
     try:
         end = Agent(settings, model, toolbox, log).run()

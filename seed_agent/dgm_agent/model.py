@@ -1,17 +1,21 @@
 """The model client: one OpenAI chat-completions request per turn, through the gateway's unix socket.
 
-Transient failures (connection errors, timeouts, 408/409/429 and 5xx) are retried with exponential backoff
-within the run's deadline; other refusals (e.g. 402: the budget is spent) end the run at once. A reply without
-choices is retried once. Replies are turned into plain dicts that every OpenAI-compatible server accepts back:
-assistant messages always carry a string `content` (llama.cpp's server rejects a null one next to tool_calls).
+No retries here: gitdgm's gateway is the one place that retries transient failures (it answers the errors it
+gives up on with `x-should-retry: false`), and retrying on top of it would multiply its attempts. So a failed
+request, or a reply without choices, ends the run (`ModelError`). Two refusals are signals the loop can act
+on: the conversation does not fit (`ContextOverflow`, with the window the server stated when it says one: the
+loop shrinks the conversation), and the server cannot take `tools` (`ToolsRefused`: the loop may move to the
+text tool protocol). Replies are turned into plain dicts that every
+OpenAI-compatible server accepts back: assistant messages always carry a string `content` (llama.cpp's server
+rejects a null one next to tool_calls).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,14 +28,37 @@ except ImportError:  # pragma: no cover - depends on the installed openai
 
 _CONTEXT_ERRORS = ("context length", "context_length", "maximum context", "context window", "too many tokens",
                    "exceeds the available context", "prompt is too long", "reduce the length")
+# How servers state their window: OpenAI and vLLM "maximum context length is 8192 tokens", llama-cpp-python
+# "exceed context window of 2048", llama.cpp's server "exceeds the available context size (2048 tokens)" with
+# "n_ctx": 2048 in the error object.
+_WINDOW = re.compile(r'(?:maximum context length is|context window of|available context size \(|"n_ctx":)\s*(\d+)',
+                     re.IGNORECASE)
+# How servers without native tool calls refuse `tools`: Ollama "... does not support tools" (400), llama.cpp's
+# server "tools param requires --jinja flag" or "Unsupported param: tools" (500), vLLM "\"auto\" tool choice
+# requires --enable-auto-tool-choice and --tool-call-parser to be set" (400).
+_TOOLS_REFUSED = ("support tools", "tools param", "param: tools", "tool choice requires")
 
 
 class ModelError(Exception):
-    """The model endpoint is unusable: unreachable after retries, or it refused the request."""
+    """The model endpoint is unusable: unreachable, or it refused the request."""
+
+
+class ToolsRefused(ModelError):
+    """The server refused the request because it cannot take `tools` (it has no native tool calls)."""
 
 
 class ContextOverflow(Exception):
     """The server says the conversation does not fit in the model's context window."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.window = stated_window(detail)
+
+
+def stated_window(detail: str) -> int | None:
+    """The context window (tokens) that a server's overflow message states, or None when it states none."""
+    match = _WINDOW.search(detail)
+    return int(match.group(1)) if match else None
 
 
 @dataclass
@@ -40,68 +67,41 @@ class Reply:
     finish_reason: str | None
     usage: dict | None
 
-    @property
-    def tool_calls(self) -> list[dict]:
-        return self.message.get("tool_calls", [])
-
 
 class Model:
-    def __init__(self, name: str, base_url: str, api_key: str, socket: str | None = None, retries: int = 6,
-                 retry_delay: float = 2.0, on_retry: Callable[..., None] | None = None) -> None:
+    def __init__(self, name: str, base_url: str, api_key: str, socket: str | None = None) -> None:
         self.name = name
-        self.retries = retries
-        self.retry_delay = retry_delay
-        self._on_retry = on_retry or (lambda **_: None)
         transport = httpx.HTTPTransport(uds=socket) if socket else httpx.HTTPTransport()
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0,
                                      http_client=httpx.Client(transport=transport))
 
-    def complete(self, messages: list[dict], tools: list[dict], deadline: float) -> Reply:
-        failures = empty = 0
-        while True:
-            timeout, asked_wait = deadline - time.monotonic(), 0.0
-            if timeout <= 0:
-                raise ModelError("no time left for a model request")
-            try:
-                response = self._client.chat.completions.create(
-                    model=self.name, messages=messages, tools=tools, timeout=timeout)
-            except openai.APIStatusError as error:
-                detail = _describe(error)
-                if any(phrase in detail.lower() for phrase in _CONTEXT_ERRORS):
-                    raise ContextOverflow(detail) from None
-                if error.status_code not in (408, 409, 429) and error.status_code < 500:
-                    raise ModelError(detail) from None
-                asked_wait = _retry_after(error.response)
-            except openai.APIConnectionError as error:
-                detail = f"{type(error).__name__}: {error} ({error.__cause__ or 'no cause'})"
-            except openai.APIError as error:  # e.g. a body that is not an OpenAI response
-                raise ModelError(f"{type(error).__name__}: {error}") from None
-            else:
-                if getattr(response, "choices", None):
-                    return _reply(response)
-                if empty:
-                    raise ModelError("the model returned a reply with no choices twice")
-                empty += 1
-                continue
-            failures += 1
-            delay = min(60.0, max(asked_wait, self.retry_delay * 2 ** (failures - 1)))
-            if failures > self.retries or time.monotonic() + delay >= deadline:
-                raise ModelError(f"gave up after {failures} failed attempts; last error: {detail}")
-            self._on_retry(attempt=failures, error=detail, delay=delay)
-            time.sleep(delay)
+    def complete(self, messages: list[dict], deadline: float, **request: Any) -> Reply:
+        """One request; `request` adds its fields (tools, tool_choice, max_tokens, temperature)."""
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise ModelError("no time left for a model request")
+        try:
+            response = self._client.chat.completions.create(model=self.name, messages=messages, timeout=timeout,
+                                                            **request)
+        except openai.APIStatusError as error:
+            detail = _describe(error)
+            if any(phrase in detail.lower() for phrase in _CONTEXT_ERRORS):
+                raise ContextOverflow(detail) from None
+            if "tools" in request and any(phrase in detail.lower() for phrase in _TOOLS_REFUSED):
+                raise ToolsRefused(detail) from None
+            raise ModelError(detail) from None
+        except openai.APIConnectionError as error:  # timeouts included
+            raise ModelError(f"{type(error).__name__}: {error} ({error.__cause__ or 'no cause'})") from None
+        except openai.APIError as error:  # e.g. a body that is not an OpenAI response
+            raise ModelError(f"{type(error).__name__}: {error}") from None
+        if not getattr(response, "choices", None):
+            raise ModelError("the model returned a reply with no choices")
+        return _reply(response)
 
 
 def _describe(error: openai.APIStatusError) -> str:
     body = error.body if error.body is not None else error.message
     return f"HTTP {error.status_code}: {json.dumps(body) if not isinstance(body, str) else body}"[:2000]
-
-
-def _retry_after(response: Any) -> float:
-    """The server's Retry-After in seconds (0 when absent or not a number of seconds)."""
-    try:
-        return max(0.0, float(response.headers.get("retry-after", "")))
-    except (ValueError, AttributeError):
-        return 0.0
 
 
 def _reply(response: Any) -> Reply:

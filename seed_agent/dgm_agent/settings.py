@@ -19,10 +19,12 @@ class Settings:
     output_dir: Path
     time_limit: float  # seconds the harness gives the whole run
     max_turns: int
-    context_tokens: int  # budget for the conversation, estimated as chars / 4
+    context_tokens: int  # the model's context window (prompt + reply), in tokens
+    max_tokens: int  # the longest reply asked for, sent as max_tokens; 0 = not sent
+    temperature: float | None  # None = not sent (the server's default)
+    tool_choice: str  # auto | required | none | omit (= not sent); native tool calls only
+    tool_protocol: str  # auto (native, then text when the model or server shows it needs it) | native | text
     bash_timeout: float  # per command
-    retries: int  # model requests retried this many times on transient errors
-    retry_delay: float  # first backoff delay in seconds; doubles each retry
     base_url: str
     socket: str | None  # the gateway's unix socket; None means plain TCP to base_url
     api_key: str  # the gateway's per-run token: never written anywhere
@@ -39,16 +41,25 @@ class Settings:
             problem = Path(problem_file).read_text(encoding="utf-8", errors="replace")
         except OSError as error:
             raise SettingsError(f"GITDGM_PROBLEM_FILE: cannot read {problem_file}: {error.strerror}") from None
+        context_tokens = _number(env, "GITDGM_CONTEXT_TOKENS", 100_000, int)
+        max_tokens = _number(env, "GITDGM_MAX_TOKENS", None, int)
+        if max_tokens is None:  # the default leaves at least half of a small window to the conversation
+            max_tokens = min(4096, context_tokens // 2)
+        elif max_tokens >= context_tokens:
+            raise SettingsError(f"GITDGM_MAX_TOKENS={max_tokens} leaves no room for the conversation in "
+                                f"GITDGM_CONTEXT_TOKENS={context_tokens} (the window holds prompt and reply)")
         return cls(
             problem=problem,
             model=_required(env, "GITDGM_MODEL"),
             output_dir=Path(_required(env, "GITDGM_OUTPUT_DIR")),
             time_limit=_number(env, "GITDGM_TIME_LIMIT", 3600.0, float),
             max_turns=_number(env, "GITDGM_MAX_TURNS", 60, int),
-            context_tokens=_number(env, "GITDGM_CONTEXT_TOKENS", 100_000, int),
+            context_tokens=context_tokens,
+            max_tokens=max_tokens,
+            temperature=_number(env, "GITDGM_TEMPERATURE", None, float),
+            tool_choice=_choice(env, "GITDGM_TOOL_CHOICE", ("auto", "required", "none", "omit")),
+            tool_protocol=_choice(env, "GITDGM_TOOL_PROTOCOL", ("auto", "native", "text")),
             bash_timeout=_number(env, "GITDGM_BASH_TIMEOUT", 120.0, float),
-            retries=_number(env, "GITDGM_MODEL_RETRIES", 6, int),
-            retry_delay=_number(env, "GITDGM_RETRY_DELAY", 2.0, float),
             base_url=env.get("OPENAI_BASE_URL") or "http://gateway/v1",
             socket=env.get("GITDGM_GATEWAY_SOCKET") or None,
             api_key=env.get("OPENAI_API_KEY") or "none",
@@ -72,4 +83,12 @@ def _number(env: Mapping[str, str], name: str, default, kind):
         raise SettingsError(f"{name}={text!r} is not a valid {kind.__name__}") from None
     if value < 0:
         raise SettingsError(f"{name}={text!r} must not be negative")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """The variable's value, one of `choices`; the first is the default."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
     return value

@@ -55,6 +55,12 @@ class FakeModel:
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
 
     @staticmethod
+    def fenced(*calls: tuple[str, Any], text: str = "") -> dict:
+        """A reply whose text holds the calls as ```tool blocks (the agent's text protocol)."""
+        blocks = [f"```tool\n{json.dumps({'name': name, 'arguments': args})}\n```" for name, args in calls]
+        return FakeModel.answer("\n\n".join(filter(None, [text, *blocks])))
+
+    @staticmethod
     def calls(*calls: tuple[str, Any]) -> dict:
         """A reply with tool calls; each is (name, arguments as a dict, or a raw string sent as is)."""
         tool_calls = [{"id": f"call_{i}", "type": "function",
@@ -116,6 +122,15 @@ def fake_model(short_dir: Path) -> FakeModel:
     server.server_close()
 
 
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The code the agent works on: an add() that subtracts."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    return path
+
+
 @dataclass
 class Run:
     returncode: int
@@ -141,7 +156,7 @@ def agent_env(tmp_path: Path, fake_model: FakeModel) -> Callable[..., dict[str, 
                 "GITDGM_PROBLEM_FILE": str(tmp_path / "problem.md"), "GITDGM_OUTPUT_DIR": str(tmp_path / "out"),
                 "GITDGM_TIME_LIMIT": "60", "GITDGM_MODEL": "fake-model",
                 "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": fake_model.socket_path,
-                "OPENAI_API_KEY": "gdgm-run-test", "GITDGM_RETRY_DELAY": "0.05"} | overrides
+                "OPENAI_API_KEY": "gdgm-run-test"} | overrides
 
     return variables
 

@@ -14,14 +14,6 @@ import pytest
 pytest.importorskip("openai", reason="the agent's model client needs the openai package")
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    path.mkdir()
-    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    return path
-
-
 def test_fixes_a_bug_with_bash_and_editor(run_agent, fake_model, repo: Path) -> None:
     fake_model.add(
         fake_model.calls(("bash", {"command": "ls && cat calc.py"})),
@@ -96,18 +88,42 @@ def test_sigterm_stops_the_command_and_ends_the_log(run_agent, fake_model, repo:
 
 def test_unreachable_model_ends_with_a_clear_log(run_agent, repo: Path, short_dir: Path) -> None:
     started = time.monotonic()
-    run = run_agent(repo, GITDGM_GATEWAY_SOCKET=str(short_dir / "nobody.sock"), GITDGM_MODEL_RETRIES="2")
+    run = run_agent(repo, GITDGM_GATEWAY_SOCKET=str(short_dir / "nobody.sock"))
     assert time.monotonic() - started < 15
     assert run.returncode == 3
-    assert run.end["reason"] == "model_error" and "gave up after 3 failed attempts" in run.end["detail"]
-    assert len(run.of("model_retry")) == 2 and "## End: model_error" in run.transcript
+    assert run.end["reason"] == "model_error" and "APIConnectionError" in run.end["detail"]
+    assert "## End: model_error" in run.transcript
 
 
-def test_budget_refusal_ends_the_run(run_agent, fake_model, repo: Path) -> None:
-    fake_model.add((402, {"error": {"message": "run budget exhausted"}}))
+@pytest.mark.parametrize(("status", "message"), [(402, "run budget exhausted"), (500, "upstream failed")])
+def test_a_refused_request_ends_the_run_without_a_retry(run_agent, fake_model, repo: Path, status: int,
+                                                        message: str) -> None:
+    fake_model.add((status, {"error": {"message": message}}))
     run = run_agent(repo)
-    assert run.returncode == 3 and len(fake_model.requests) == 1
-    assert run.end["reason"] == "model_error" and "402" in run.end["detail"]
+    assert run.returncode == 3 and len(fake_model.requests) == 1  # the gateway is the one place that retries
+    assert run.end["reason"] == "model_error" and f"HTTP {status}" in run.end["detail"]
+
+
+def test_request_fields_follow_the_settings(run_agent, fake_model, repo: Path) -> None:
+    fake_model.add(fake_model.calls(("bash", {"command": "true"})))
+    run_agent(repo)
+    sent = fake_model.requests[0]
+    assert (sent["max_tokens"], sent["tool_choice"]) == (4096, "auto") and "temperature" not in sent
+    fake_model.requests.clear()
+    fake_model.add(fake_model.calls(("bash", {"command": "true"})))
+    run_agent(repo, GITDGM_MAX_TOKENS="0", GITDGM_TEMPERATURE="0.2", GITDGM_TOOL_CHOICE="omit")
+    sent = fake_model.requests[0]
+    assert "max_tokens" not in sent and "tool_choice" not in sent and sent["temperature"] == 0.2
+    assert [t["function"]["name"] for t in sent["tools"]] == ["bash", "editor"]
+    fake_model.requests.clear()
+    run_agent(repo, GITDGM_TOOL_CHOICE="required", GITDGM_CONTEXT_TOKENS="6000", GITDGM_TOOL_PROTOCOL="native")
+    assert fake_model.requests[0]["tool_choice"] == "required"
+    assert fake_model.requests[0]["max_tokens"] == 3000  # by default at most half of the window
+
+
+def test_invalid_settings_exit_2(run_agent, repo: Path) -> None:
+    assert run_agent(repo, GITDGM_TOOL_PROTOCOL="xml").returncode == 2
+    assert run_agent(repo, GITDGM_MAX_TOKENS="8000", GITDGM_CONTEXT_TOKENS="8000").returncode == 2
 
 
 def test_context_overflow_elides_old_outputs_and_retries(run_agent, fake_model, repo: Path) -> None:
@@ -125,11 +141,22 @@ def test_context_overflow_elides_old_outputs_and_retries(run_agent, fake_model, 
 def test_context_budget_keeps_requests_small(run_agent, fake_model, repo: Path) -> None:
     for _ in range(4):
         fake_model.add(fake_model.calls(("bash", {"command": "seq 1 3000"})))
-    run = run_agent(repo, GITDGM_CONTEXT_TOKENS="6000")
+    run = run_agent(repo, GITDGM_CONTEXT_TOKENS="16000", GITDGM_MAX_TOKENS="1000")
     assert run.end["reason"] == "done" and run.of("elide")
     assert "elided to stay within the context budget" in run.transcript
-    sizes = [len(json.dumps(r["messages"])) for r in fake_model.requests]
-    assert max(sizes) < 4 * 6000 + 16_000  # the budget, plus one turn kept whole
+    sizes = [len(json.dumps(r["messages"], ensure_ascii=False)) for r in fake_model.requests]
+    assert sizes[-1] < 3 * (16000 - 1000) < sum(sizes[1:]) - sizes[0]  # the window less the reply, as chars / 3
+
+
+def test_a_stated_window_is_adopted(run_agent, fake_model, repo: Path) -> None:
+    big = fake_model.calls(("bash", {"command": "seq 1 2000"}))
+    fake_model.add(big, big, (400, {"error": {"message": "This model's maximum context length is 8192 tokens"}}))
+    run = run_agent(repo, GITDGM_MAX_TOKENS="6000")
+    assert run.end["reason"] == "done"
+    assert [r["max_tokens"] for r in fake_model.requests] == [6000, 6000, 6000, 4096]
+    assert fake_model.requests[3]["messages"][3]["content"].startswith("[output elided: ")
+    assert [(e["window"], e["max_tokens"]) for e in run.of("context_window")] == [(8192, 4096)]
+    assert "the server's window is 8192 tokens; max_tokens now 4096" in run.transcript
 
 
 def test_the_run_token_is_never_written(run_agent, fake_model, repo: Path) -> None:
