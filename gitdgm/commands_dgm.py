@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typing import TYPE_CHECKING
 
 from gitdgm.archive import Archive
-from gitdgm.config import Config
+from gitdgm.config import Config, unpriced_budget
 from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
 
 if TYPE_CHECKING:  # the step pulls in the sandbox and gateway: imported only when a command runs
@@ -52,7 +52,10 @@ def _with_budget(config: Config, budget: str | None) -> Config:
     if not budget:
         return config
     usd, tokens = parse_budget(budget)
-    return dataclasses.replace(config, budget=dataclasses.replace(config.budget, max_usd=usd, max_tokens=tokens))
+    config = dataclasses.replace(config, budget=dataclasses.replace(config.budget, max_usd=usd, max_tokens=tokens))
+    if why := unpriced_budget(config):
+        raise ConfigError(f"--budget {budget}: {why.removeprefix(f'budget.max_usd = {usd} but ')}")
+    return config
 
 
 @click.command()

@@ -252,11 +252,18 @@ def _check_values(config: Config, source: str) -> None:
         need(role.temperature is None or 0 <= role.temperature <= 2, f"model.{which}.temperature must lie in [0, 2]")
     for name, price in model.prices.items():
         need(len(price) == 2, f"model.prices.{name} must be [usd_per_mtok_in, usd_per_mtok_out]")
-    unpriced = sorted(model.models() - set(model.prices))
-    need(not config.budget.max_usd or not unpriced,
-         f"budget.max_usd = {config.budget.max_usd} but model {', '.join(map(repr, unpriced))} has no price, so the"
-         f" budget could never be reached: add [model.prices] {unpriced[0] if unpriced else ''!s} = [usd_per_mtok_in,"
-         " usd_per_mtok_out], or set budget.max_tokens instead")
+    why = unpriced_budget(config)
+    need(why is None, why or "")
+
+
+def unpriced_budget(config: Config) -> str | None:
+    """Why the dollar budget could never be reached (a model the roles call has no price), or None."""
+    unpriced = sorted(config.model.models() - set(config.model.prices))
+    if not config.budget.max_usd or not unpriced:
+        return None
+    return (f"budget.max_usd = {config.budget.max_usd} but model {', '.join(map(repr, unpriced))} has no price, so"
+            f" the budget could never be reached: add [model.prices] \"{unpriced[0]}\" = [usd_per_mtok_in,"
+            " usd_per_mtok_out], or set budget.max_tokens instead")
 
 
 def default_config_text() -> str:

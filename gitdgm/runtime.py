@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,16 +11,15 @@ from typing import Literal
 
 from gitdgm.archive import Archive
 from gitdgm.config import CONFIG_FILE, Config, RoleConfig, load_config
-from gitdgm.errors import ConfigError
 from gitdgm.gateway import Budget, Gateway, RetryPolicy
 from gitdgm.gateway.listing import Listing, parse_listing
 from gitdgm.gateway.tokens import DEFAULT_CONTEXT_WINDOW
+from gitdgm.gateway.upstream import configured_upstream
 from gitdgm.sandbox import Sandbox, open_sandbox, owner, reaper
 from gitdgm.sandbox.readback import Limits
 from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.suites import Suite, load_suite
 
-SCRIPTED = "scripted:"
 log = logging.getLogger("gitdgm")
 
 
@@ -85,7 +83,7 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
         claim = stack.enter_context(owner.claim(owner.archive_key(archive.repo.path)))
         if reaped := reaper.reap(claim, getattr(box, "client", None)):
             log.warning("gitdgm: %s", reaped)
-        base_url, api_key = stack.enter_context(_upstream(config, suite_root))
+        base_url, api_key = stack.enter_context(configured_upstream(config.model, suite_root))
         tmp = stack.enter_context(scratch_dir("gw-"))  # short: the sockets' paths must fit in 108 bytes
         gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw", prices=prices, budget=budget,
                                               transcripts_dir=tmp / "transcripts",
@@ -93,20 +91,3 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
                                               upstream_timeout=config.model.request_timeout,
                                               concurrency=config.model.concurrency))
         yield Runtime(archive, config, box, gateway, loaded_suite)
-
-
-@contextlib.contextmanager
-def _upstream(config: Config, root: Path) -> Iterator[tuple[str, str | None]]:
-    base_url = config.model.base_url
-    if base_url.startswith(SCRIPTED):
-        from gitdgm.gateway.fake import FakeUpstream
-
-        script = Path(base_url[len(SCRIPTED):])
-        with FakeUpstream(script if script.is_absolute() else root / script) as fake:
-            yield fake.base_url, None
-        return
-    key = os.environ.get(config.model.api_key_env)
-    if not base_url and not key:
-        raise ConfigError(f"no model: set {config.model.api_key_env} for OpenAI, or model.base_url in {CONFIG_FILE} "
-                          "for an OpenAI-compatible server (or try `gitdgm demo`, which needs neither)")
-    yield base_url or "https://api.openai.com/v1", key

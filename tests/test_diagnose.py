@@ -21,7 +21,8 @@ import pytest
 from eval_helpers import HIDDEN_MARKER, make_archive, script
 
 from gitdgm.archive import Archive
-from gitdgm.diagnose import Limits, agent_code, choose_entry, diagnose
+from gitdgm.config import RoleConfig
+from gitdgm.diagnose import PromptBudget, agent_code, choose_entry, diagnose
 from gitdgm.diagnose.choice import groups, options, overflow
 from gitdgm.diagnose.prompt import build_prompt, hidden_tests
 from gitdgm.evaluate import evaluate, unpack_logs
@@ -85,11 +86,11 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evaluated]:
                         agent_code(dict(_tree_files(archive, commit))), load_suite("suite", root=path), fake)
 
 
-def render(ev: Evaluated, entry: str, limits: Limits = Limits(log=8_000)) -> tuple[Any, Any]:
+def render(ev: Evaluated, entry: str, budget: PromptBudget = PromptBudget()) -> tuple[Any, Any]:
     choice = choose_entry(ev.record, ev.logs, random.Random(0), entry=entry)
     task = next(t for t in ev.suite.tasks if t.id == choice.task)
-    hidden = hidden_tests(task, limits.tests) if choice.kind in ("failed_task", "stochasticity") else ""
-    return choice, build_prompt(choice, ev.record, ev.logs, ev.code, hidden, limits)
+    hidden = hidden_tests(task) if choice.kind in ("failed_task", "stochasticity") else ""
+    return choice, build_prompt(choice, ev.record, ev.logs, ev.code, hidden, budget)
 
 
 def test_the_real_evaluation_feeds_the_dgm_entry_rule(evaluated: Evaluated) -> None:
@@ -135,9 +136,11 @@ def test_each_entry_kind_renders_its_hint_and_the_run_it_is_about(evaluated: Eva
     if entry == "context_length":
         assert choice.task in ("t2-max", "t4-len") and "<error_message>\n" in text
         assert "context length exceeded" in text.split("<error_message>")[1].split("</error_message>")[0]
-    if choice.task == "t2-max":  # the long run: head and tail kept, the cut marked
-        assert "chars elided by gitdgm ...]" in text and prompt.shown["log_elided"] > 0
-        assert "## End: done" in text
+    if choice.task == "t2-max":  # the long run in a 16k window: head and tail kept, the cut marked and named
+        _choice, small = render(evaluated, entry, PromptBudget(16_384, 2_048))
+        assert "chars elided by gitdgm ...]" in small.text and small.shown["log_elided"] > 0
+        assert "## End: done" in small.text and "Cut to their head and tail: the agent log" in small.text
+        assert small.shown["prompt_tokens"] <= small.shown["budget_tokens"] == PromptBudget(16_384, 2_048).tokens
     if entry == "t2-max":
         assert "(tests_failed)" in text and "+    return xs[0]" in text and HIDDEN_LINE in text
 
@@ -155,16 +158,19 @@ def test_no_log_summary_is_asked_for_without_a_log(evaluated: Evaluated) -> None
 
 def test_code_goes_in_by_relevance_and_what_is_left_out_is_named(evaluated: Evaluated) -> None:
     code = evaluated.code
-    _choice, prompt = render(evaluated, "t2-max")  # the seed (~75k chars) is over the default 60k
-    left_out = [name.split(" (")[0] for name in prompt.shown["left_out"]]
-    assert left_out and all("tests/" in name for name in left_out)  # the agent's own tests go last
-    listed = prompt.text.split("[Left out to fit the prompt: ")[1].split("]\n")[0]
-    assert all(f"{name} ({len(code[name]):,} chars)" in listed for name in left_out)
+    _choice, prompt = render(evaluated, "t2-max")  # the seed (~100k chars) is over the code's cap (20,000 tokens)
+    left_out = [name.split(" (")[0] for name in prompt.shown["left_out"] if not name.startswith("... and")]
+    assert left_out and left_out == sorted(left_out, key=lambda p: p.startswith("tests/"))  # the tests rank last
+    shown = sorted((p for p in code if f"----- {p} (" in prompt.text), key=lambda p: prompt.text.index(f"----- {p} ("))
+    assert shown == sorted(shown, key=lambda p: p.startswith("tests/"))
+    line = prompt.text.split("[Left out to fit the prompt: ")[1].split("\n")[0]
+    assert line.startswith(f"{len(code) - prompt.shown['files']} of {len(code)} code files: ")
+    assert all(f"{name} ({len(code[name]):,} chars)" in line for name in left_out[:6])
     # a file the failing run names (here in a traceback) comes right after the manifest and the entry
     logs = {**evaluated.logs, "t2-max": {**evaluated.logs["t2-max"], "agent_output":
                                          'File "/agent/dgm_agent/tools/editor.py", line 3, in view'}}
     choice = choose_entry(evaluated.record, logs, random.Random(0), entry="t2-max")
-    small = build_prompt(choice, evaluated.record, logs, code, limits=Limits(code=20_000))
+    small = build_prompt(choice, evaluated.record, logs, code, budget=PromptBudget(16_384, 2_048))
     order = sorted((p for p in code if f"----- {p} (" in small.text), key=lambda p: small.text.index(f"----- {p} ("))
     assert order[:4] == ["agent.toml", "dgm_agent/__main__.py", "dgm_agent/__init__.py", "dgm_agent/tools/editor.py"]
     assert small.shown["files"] == len(order) and len(small.shown["left_out"]) <= 9
@@ -177,13 +183,15 @@ def test_a_diagnosis_through_the_gateway_keeps_hidden_tests_from_the_agent(evalu
     with open_runtime(evaluated.archive) as rt:
         endpoint = rt.gateway.open_run(evaluated.seed, "diagnosis")
         try:
-            diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token, model="scripted-test",
-                                 code=evaluated.code, record=evaluated.record, logs=evaluated.logs,
-                                 rng=random.Random(seed), attempts=1, suite=rt.suite)
+            role = RoleConfig(name="scripted-test", max_tokens=4096, context_window=128_000, request_timeout=60)
+            diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token, role=role, code=evaluated.code,
+                                 record=evaluated.record, logs=evaluated.logs, rng=random.Random(seed), attempts=1,
+                                 suite=rt.suite)
         finally:
             rt.gateway.close_run(endpoint.token)
     (request,) = evaluated.fake.requests_seen[seen:]
     sent = request["body"]["messages"][0]["content"]
+    assert request["body"]["max_tokens"] == 4096 and "temperature" not in request["body"]
     assert HIDDEN_MARKER in sent and HIDDEN_LINE in sent  # the diagnosing model sees the hidden tests
     statement = diagnosis.problem_statement()
     assert HIDDEN_MARKER not in statement and HIDDEN_LINE not in statement  # the agent never does
@@ -195,6 +203,8 @@ def test_a_diagnosis_through_the_gateway_keeps_hidden_tests_from_the_agent(evalu
     assert note["choice"]["options"]["failed_task"] == pytest.approx(0.421875, abs=1e-4)
     assert note["choice"]["overflowed"] == ["t2-max", "t4-len"] and note["shown"]["hidden_tests"] is True
     assert note["shown"]["log_chars"] > 0 and note["shown"]["left_out"]
+    assert note["shown"]["prompt_tokens"] <= note["shown"]["budget_tokens"]
+    assert note["shown"]["context_window"] == 128_000 and note["shown"]["frame"] == "full"
 
 
 def test_a_step_records_the_choice_and_never_hands_hidden_tests_to_the_child(evaluated: Evaluated,

@@ -94,9 +94,15 @@ def test_a_llama_cpp_python_like_server(serve: Any) -> None:
     assert found["tools (required)"] == ("no", "HTTP 500: scripted upstream: tool_choice 'required' is not supported")
     assert settings(result).startswith('[model.agent]\ntool_choice = "auto"\ntool_protocol = "native"\n'
                                        "context_window = 2048\nmax_tokens = 1024\n\n[model.diagnosis]\n"
-                                       "context_window = 2048\n\nwarning: the context window (2048 tokens) is smaller "
-                                       "than the diagnosis works from (about 4,096 tokens)")
+                                       "context_window = 2048\n\nThe agent can use this model")
     assert not any((r["body"] or {}).get("max_tokens") == 1_000_000 for r in fake.requests_seen)  # no probe needed
+
+
+def test_a_window_too_small_for_the_diagnosis_is_warned_about(serve: Any) -> None:
+    tiny = LLAMA_CPP_PYTHON_LIKE | {"server": LLAMA_CPP_PYTHON_LIKE["server"] | {"context_window": 1024}}
+    result = check("--base-url", serve(tiny).base_url, "--model", "qwen2.5-coder")
+    assert ("warning: the context window (1024 tokens) is smaller than the diagnosis works from (about 2,048 tokens)"
+            in result.output)
 
 
 def test_a_server_without_native_tool_calls_gets_the_text_protocol(serve: Any) -> None:

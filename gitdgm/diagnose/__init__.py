@@ -5,6 +5,12 @@ agent's summary, its code by relevance (``code``) and the entry's focus (``promp
 DGM's fields; fences and chatter around it are tolerated, a bad answer is retried with the parse error, and after
 the configured attempts the diagnosis gives up cleanly (no child is made). The choice, its probabilities and what
 the prompt showed go into the child's note (``Diagnosis.note``).
+
+The model is called as the diagnosis role is configured (``RoleConfig``: its name, reply cap, temperature, context
+window and timeout), and the prompt is built to fit that window (``budget``). The client never retries: the
+gateway is the one place that retries transient failures. A server that refuses the prompt as over a window it
+states gets the prompt rebuilt once for that window; that adapts the prompt rather than repeating the call. A reply
+cut at the length limit is asked again more briefly.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,19 +26,23 @@ from typing import Any
 import httpx
 import openai
 
-from gitdgm.diagnose.choice import Choice, choose_entry
+from gitdgm.config import RoleConfig
+from gitdgm.diagnose.budget import DiagnosisFailed, PromptBudget, clip
+from gitdgm.diagnose.choice import CONTEXT_PHRASES, Choice, choose_entry
 from gitdgm.diagnose.code import agent_code, summarise_agent
-from gitdgm.diagnose.prompt import FIELD_TEXT, TEMPLATES, Limits, build_prompt, hidden_tests, scrub
-from gitdgm.errors import BudgetExceeded, GitdgmError
+from gitdgm.diagnose.prompt import FIELD_TEXT, TEMPLATES, Prompt, build_prompt, hidden_tests, scrub
+from gitdgm.errors import BudgetExceeded
+from gitdgm.gateway.tokens import estimate_tokens, stated_window
 from gitdgm.record import Record
 from gitdgm.suites import Suite
 
-__all__ = ["Diagnosis", "DiagnosisFailed", "Limits", "agent_code", "choose_entry", "diagnose", "parse_answer"]
+__all__ = ["Diagnosis", "DiagnosisFailed", "PromptBudget", "agent_code", "choose_entry", "diagnose", "parse_answer"]
 FIELDS = tuple(FIELD_TEXT)
-
-
-class DiagnosisFailed(GitdgmError):
-    """The FM did not produce a usable improvement proposal."""
+#: seconds the client waits beyond the role's request_timeout, so that the gateway, which holds the call's time
+#: limit, always times the call out first and answers with an error the client can read
+CLIENT_GRACE = 30.0
+#: tokens a chat message costs beyond its text (role markers), for the retry's room
+MESSAGE_TOKENS = 8
 
 
 @dataclass
@@ -79,42 +90,86 @@ def parse_answer(text: str, fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
     return {f: data[f] if isinstance(data[f], str) else json.dumps(data[f], indent=1) for f in fields}
 
 
-def diagnose(*, socket: Path, token: str, model: str, code: dict[str, str], record: Record,
-             logs: dict[str, Any], rng: random.Random, attempts: int, suite: Suite | None = None,
-             limits: Limits = Limits()) -> Diagnosis:
+def diagnose(*, socket: Path, token: str, role: RoleConfig, code: dict[str, str], record: Record,
+             logs: dict[str, Any], rng: random.Random, attempts: int, suite: Suite | None = None) -> Diagnosis:
+    """Draw the entry, show it to the model within ``role``'s context window and read its proposal."""
     choice = choose_entry(record, logs, rng)
     task = next((t for t in suite.tasks if t.id == choice.task), None) if suite else None
-    hidden = hidden_tests(task, limits.tests) if task and choice.kind in ("failed_task", "stochasticity") else ""
-    prompt = build_prompt(choice, record, logs, code, hidden, limits)
-    answer, used = _ask(socket, token, model, prompt.text, prompt.fields, attempts)
+    hidden = hidden_tests(task) if task and choice.kind in ("failed_task", "stochasticity") else ""
+
+    def build(budget: PromptBudget) -> Prompt:
+        return build_prompt(choice, record, logs, code, hidden, budget)
+
+    answer, used, prompt = _ask(socket, token, role, build, attempts)
     answer = {f: scrub(v, hidden) for f, v in answer.items()} if hidden else answer
     return Diagnosis(choice, answer, used, summarise_agent(code), prompt.shown)
 
 
-def _ask(socket: Path, token: str, model: str, prompt: str, fields: tuple[str, ...],
-         attempts: int) -> tuple[dict[str, str], int]:
-    """The model's parsed answer and the attempts it took; a bad answer is sent back with what was wrong."""
-    messages: list[dict[str, str]] = [{"role": "user", "content": prompt}]
+def _ask(socket: Path, token: str, role: RoleConfig, build: Callable[[PromptBudget], Prompt],
+         attempts: int) -> tuple[dict[str, str], int, Prompt]:
+    """The model's parsed answer, the attempts it took and the prompt it answered; a bad answer is sent back with
+    what was wrong. A refusal that states the model's window gets the prompt rebuilt for it, once: for the stated
+    window when it is smaller than the one assumed, else (the model's tokens are smaller than the estimate's) for
+    three quarters of the one assumed. That is no retry of the same call and counts as no attempt."""
+    budget = PromptBudget(role.context_window or PromptBudget().window, role.max_tokens)
+    prompt = build(budget)
+    messages: list[dict[str, str]] = [{"role": "user", "content": prompt.text}]
+    timeout = role.request_timeout + CLIENT_GRACE
     transport = httpx.HTTPTransport(uds=str(socket), verify=False)
-    client = openai.OpenAI(base_url="http://gateway/v1", api_key=token, max_retries=2,
-                           http_client=httpx.Client(transport=transport, timeout=600))
-    problem = "no answer"
+    client = openai.OpenAI(base_url="http://gateway/v1", api_key=token, max_retries=0, timeout=timeout,
+                           http_client=httpx.Client(transport=transport, timeout=timeout))
+    problem, attempt, adapted = "no answer", 0, False
     with client:
-        for attempt in range(1, attempts + 1):
+        while attempt < attempts:
+            options: dict[str, Any] = {"max_tokens": budget.max_tokens} if budget.max_tokens else {}
+            if role.temperature is not None:
+                options["temperature"] = role.temperature
             try:
-                reply = client.chat.completions.create(model=model, messages=messages)  # type: ignore[arg-type]
+                reply = client.chat.completions.create(model=role.name, messages=messages,  # type: ignore[arg-type]
+                                                       **options)
             except openai.APIStatusError as exc:
-                if exc.status_code == 402:
-                    raise BudgetExceeded(f"budget exhausted during diagnosis: {exc.message}") from None
-                raise DiagnosisFailed(f"the model failed during diagnosis: {exc.message}") from None
+                window = stated_window(exc.message) if exc.status_code == 400 else None
+                if window and not adapted:  # not a retry: a different, smaller prompt
+                    window = window if window < budget.window else budget.window * 3 // 4
+                    budget, adapted = budget.shrunk(window), True
+                    prompt = build(budget)
+                    messages = [{"role": "user", "content": prompt.text}]
+                    continue
+                raise _failure(exc, budget) from None
             except openai.APIError as exc:
                 raise DiagnosisFailed(f"the model could not be reached for diagnosis: {exc}") from None
-            text = (reply.choices[0].message.content or "") if reply.choices else ""
+            attempt += 1
+            first = reply.choices[0] if reply.choices else None
+            text = (first.message.content or "") if first else ""
             try:
-                return parse_answer(text, fields), attempt
+                return parse_answer(text, prompt.fields), attempt, prompt
             except ValueError as exc:
                 problem = str(exc)
-                messages += [{"role": "assistant", "content": text or "(empty)"},
-                             {"role": "user", "content": f"That could not be used: {problem}. Answer again with "
-                                                         f"only the JSON object with the fields {', '.join(fields)}."}]
+                cut = first is not None and first.finish_reason == "length"
+                messages = _again(prompt, budget, text, problem, cut)
     raise DiagnosisFailed(f"no usable diagnosis after {attempts} attempts: {problem}")
+
+
+def _failure(exc: openai.APIStatusError, budget: PromptBudget) -> Exception:
+    """What a refused call ends as: the budget spent, or a failed diagnosis (with the setting that may help)."""
+    if exc.status_code == 402:
+        return BudgetExceeded(f"budget exhausted during diagnosis: {exc.message}")
+    hint = ""
+    if exc.status_code == 400 and any(phrase in exc.message.lower() for phrase in CONTEXT_PHRASES):
+        hint = (f" (the prompt was built for a context window of {budget.window} tokens: set [model.diagnosis] "
+                "context_window to the model's)")
+    return DiagnosisFailed(f"the model failed during diagnosis: {exc.message}{hint}")
+
+
+def _again(prompt: Prompt, budget: PromptBudget, text: str, problem: str, cut: bool) -> list[dict[str, str]]:
+    """The conversation for the next attempt: the prompt, the unusable answer (clipped to the room the window
+    leaves, as a cut answer would not fit beside a new one) and what was wrong with it."""
+    limit = f"{budget.max_tokens} tokens" if budget.max_tokens else "the server's limit"
+    brief = f" Your answer was cut off at the length limit ({limit}): answer more briefly." if cut else ""
+    ask = (f"That could not be used: {problem}.{brief} Answer again with only the JSON object with the fields "
+           f"{', '.join(prompt.fields)}.")
+    room = budget.tokens - estimate_tokens(prompt.text) - estimate_tokens(ask) - 3 * MESSAGE_TOKENS
+    said = clip(text, room)[0] if room >= 64 else ""
+    said = said or ("(the answer, left out here to fit the context window)" if text.strip() else "(empty)")
+    return [{"role": "user", "content": prompt.text}, {"role": "assistant", "content": said},
+            {"role": "user", "content": ask}]

@@ -22,8 +22,8 @@ SPECIAL = ("empty_patches", "stochasticity", "context_length")
 P_SPECIAL = 0.25  # the DGM's probability for each special entry, tried in turn
 EMPTY_SHARE = 0.1  # empty patches must be at least this share of the attempts (the DGM's threshold)
 # What providers and the seed say when a conversation outgrows the context (the seed's model.py lists the same).
-_PHRASES = ("context length", "context_length", "maximum context", "context window", "too many tokens",
-            "input is too long", "prompt is too long", "exceeds the available context", "reduce the length")
+CONTEXT_PHRASES = ("context length", "context_length", "maximum context", "context window", "too many tokens",
+                   "input is too long", "prompt is too long", "exceeds the available context", "reduce the length")
 _ERROR_WORDS = ("error", "exception", "http 4", "status 4", "code: 4")
 _SEED_END = "## End: context_overflow"  # the seed's transcript when nothing more could be elided
 
@@ -35,7 +35,7 @@ def overflow(log: dict[str, Any]) -> str:
     texts = [str(log.get(name) or "") for name in ("transcript", "agent_output")]
     for text in texts:
         low = text.lower() if len(text.lower()) == len(text) else text  # indices must match the text's
-        for phrase in _PHRASES:  # only the lines that hold a phrase are read: logs are long
+        for phrase in CONTEXT_PHRASES:  # only the lines that hold a phrase are read: logs are long
             at = low.find(phrase)
             while at != -1:
                 start, end = low.rfind("\n", 0, at) + 1, low.find("\n", at)

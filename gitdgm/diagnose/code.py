@@ -1,11 +1,12 @@
 """The agent's code as the diagnosing model sees it: chosen by relevance, with what was left out named.
 
 The DGM shows every file of a fixed list; an evolving agent's tree can outgrow any prompt, so here the files go in
-by rank until the budget is spent: the agent's manifest and entry, then files its failing run names, then the
-rest of its source, its tests last. Nothing is cut in the middle: a file that does not fit is left out whole and
-listed by name and size. ``summarise_agent`` is the short map of the agent's architecture that both the diagnosis
-and the child's problem statement open with (the DGM's ``coding_agent_summary``), derived from the tree itself so
-that it never goes stale as agents rewrite themselves.
+by rank until the code's share of the prompt (in tokens, see ``budget``) is spent: the agent's manifest and entry,
+then files its failing run names, then the rest of its source, its tests last. Nothing is cut in the middle: a
+file that does not fit is left out whole and the prompt names it with its size. ``summarise_agent`` is the short
+map of the agent's architecture that both the diagnosis and the child's problem statement open with (the DGM's
+``coding_agent_summary``), derived from the tree itself so that it never goes stale as agents rewrite themselves;
+its brief form (paths only) is for context windows too small for the full one.
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from gitdgm.gateway.tokens import estimate_tokens
+
 SUMMARY = Path(__file__).resolve().parent.parent / "templates" / "diagnosis" / "agent_summary.md"
+BRIEF_SUMMARY = SUMMARY.with_name("agent_summary_brief.md")
 MAP_LINES = 40
+BRIEF_MAP_FILES = 30
 
 
 @dataclass
 class CodeView:
     text: str
     shown: list[str]
-    left_out: list[tuple[str, int]]  # (path, chars)
+    left_out: list[tuple[str, int]]  # (path, chars), most relevant first
+    tokens: int  # the estimate of ``text``, at most the limit
 
 
 def agent_code(files: dict[str, bytes]) -> dict[str, str]:
@@ -72,8 +78,9 @@ def named_in(code: dict[str, str], text: str) -> list[str]:
     return out
 
 
-def select_code(code: dict[str, str], log_text: str, limit: int) -> CodeView:
-    """The files by rank, each whole, until ``limit`` characters; the rest listed as left out."""
+def rank_code(code: dict[str, str], log_text: str) -> list[str]:
+    """The agent's files, most relevant first: the manifest and entry, files ``log_text`` names, the rest of its
+    source, its tests."""
     first, named = entry_files(code), set(named_in(code, log_text))
 
     def rank(path: str) -> tuple[int, str]:
@@ -83,23 +90,36 @@ def select_code(code: dict[str, str], log_text: str, limit: int) -> CodeView:
             return 3, path
         return (1 if path in named else 2), path
 
+    return sorted(code, key=rank)
+
+
+def code_block(path: str, text: str) -> str:
+    """One file as the prompt shows it, with the line that separates it from the next."""
+    return f"----- {path} ({len(text):,} chars) -----\n{text.rstrip()}\n\n"
+
+
+def code_tokens(code: dict[str, str]) -> int:
+    """The estimate of all the agent's files as the prompt would show them."""
+    return sum(estimate_tokens(code_block(path, text)) for path, text in code.items())
+
+
+def select_code(code: dict[str, str], log_text: str, tokens: int) -> CodeView:
+    """The files by rank, each whole, within ``tokens`` (estimated); the rest, by rank, as left out. A file too
+    big for what is left does not stop a smaller, later one."""
     parts: list[str] = []
     shown: list[str] = []
     left_out: list[tuple[str, int]] = []
     used = 0
-    for path in sorted(code, key=rank):
-        block = f"----- {path} ({len(code[path]):,} chars) -----\n{code[path].rstrip()}\n"
-        if used + len(block) > limit:
+    for path in rank_code(code, log_text):
+        block = code_block(path, code[path])
+        size = estimate_tokens(block)
+        if used + size > tokens:
             left_out.append((path, len(code[path])))
             continue
         parts.append(block)
         shown.append(path)
-        used += len(block)
-    if left_out:
-        names = ", ".join(f"{p} ({n:,} chars)" for p, n in left_out)
-        parts.append(f"[Left out to fit the prompt: {len(left_out)} files, "
-                     f"{sum(n for _, n in left_out):,} chars: {names}]\n")
-    return CodeView("\n".join(parts), shown, left_out)
+        used += size
+    return CodeView("".join(parts), shown, left_out, used)
 
 
 def describe(path: str, text: str) -> str:
@@ -116,15 +136,22 @@ def describe(path: str, text: str) -> str:
     return line if len(line) <= 110 else line[:107].rstrip() + "..."
 
 
-def summarise_agent(code: dict[str, str]) -> str:
-    """The architecture summary: the protocol every agent runs under and a one-line map of its files."""
+def summarise_agent(code: dict[str, str], brief: bool = False) -> str:
+    """The architecture summary: the protocol every agent runs under and a one-line map of its files; ``brief``:
+    the protocol's essentials and the paths alone, for a small context window."""
     manifest = _manifest(code)
     tests = [p for p in code if is_test(p)]
+    entry = _command(manifest.get("entry")) or "(agent.toml names none)"
+    test_command = _command(manifest.get("test_command")) or "(none)"
+    if brief:
+        paths = [f"`{p}`" for p in code if not is_test(p)]
+        more = len(paths) - BRIEF_MAP_FILES
+        files = ", ".join(paths[:BRIEF_MAP_FILES]) + (f" and {more} more" if more > 0 else "")
+        files += f"; {len(tests)} test files" if tests else ""
+        return BRIEF_SUMMARY.read_text(encoding="utf-8").format(entry=entry, test_command=test_command, files=files)
     lines = [f"  - `{p}`" + (f": {d}" if (d := describe(p, code[p])) else "") for p in code if not is_test(p)]
     if len(lines) > MAP_LINES:
         lines = lines[:MAP_LINES] + [f"  - ... and {len(lines) - MAP_LINES} more files"]
     if tests:
         lines.append(f"  - {len(tests)} test files, e.g. `{tests[0]}`: the agent's own tests")
-    return SUMMARY.read_text(encoding="utf-8").format(
-        entry=_command(manifest.get("entry")) or "(agent.toml names none)",
-        test_command=_command(manifest.get("test_command")) or "(none)", files="\n".join(lines))
+    return SUMMARY.read_text(encoding="utf-8").format(entry=entry, test_command=test_command, files="\n".join(lines))

@@ -21,12 +21,11 @@ from gitdgm.errors import GitdgmError, ModelUnavailable
 from gitdgm.gateway.listing import Listing, parse_listing
 from gitdgm.gateway.server import not_the_agents
 from gitdgm.gateway.tokens import DEFAULT_CONTEXT_WINDOW, stated_window
-from gitdgm.gateway.upstream import Call, Reply, RetryPolicy, Upstream
-from gitdgm.runtime import _upstream as configured_upstream
+from gitdgm.gateway.upstream import Call, Reply, RetryPolicy, Upstream, configured_upstream
 
 Verdict = Literal["ok", "no", "unknown"]
 
-DIAGNOSIS_MIN_WINDOW = 4096  # about what the diagnosis's prompt needs: the task, a cut transcript, the answer
+DIAGNOSIS_MIN_WINDOW = 2048  # about the least the diagnosis fits (gitdgm/diagnose/budget.py), a small agent's
 SHORT_PROMPT = "Reply with the single word: ready"
 LONG_PROMPT = "Count from 1 to 500, one number a line, and write nothing else."
 TOOL_PROMPT = "What does the file notes.txt say? Call the read_file tool to find out; do not guess."
@@ -89,7 +88,7 @@ def check_model(config: Config, root: Path, *, base_url: str | None = None, mode
         settings = dataclasses.replace(settings, name=model, agent=dataclasses.replace(settings.agent, name=model))
     config = dataclasses.replace(config, model=settings)
     name = config.model.role("agent").name
-    with configured_upstream(config, root) as (url, key):
+    with configured_upstream(config.model, root) as (url, key):
         upstream = Upstream(url, key, RetryPolicy(attempts=2), config.model.role("agent").request_timeout)
         try:
             report = CheckReport(config.model.base_url or url, name)

@@ -11,17 +11,23 @@ connection closed, which is how an HTTP server learns to stop generating: each c
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+
+from gitdgm.config import CONFIG_FILE, ModelConfig
+from gitdgm.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -271,3 +277,24 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+SCRIPTED = "scripted:"
+
+
+@contextlib.contextmanager
+def configured_upstream(model: ModelConfig, root: Path) -> Iterator[tuple[str, str | None]]:
+    """The base URL and key ``[model]`` names for the duration: a ``scripted:PATH`` model (relative to ``root``) is
+    served on 127.0.0.1 meanwhile; a real one needs a base URL or a key (OpenAI)."""
+    if model.base_url.startswith(SCRIPTED):
+        from gitdgm.gateway.fake import FakeUpstream  # the fake relays this module's error objects
+
+        script = Path(model.base_url[len(SCRIPTED):])
+        with FakeUpstream(script if script.is_absolute() else root / script) as fake:
+            yield fake.base_url, None
+        return
+    key = os.environ.get(model.api_key_env)
+    if not model.base_url and not key:
+        raise ConfigError(f"no model: set {model.api_key_env} for OpenAI, or model.base_url in {CONFIG_FILE} "
+                          "for an OpenAI-compatible server (or try `gitdgm demo`, which needs neither)")
+    yield model.base_url or "https://api.openai.com/v1", key
