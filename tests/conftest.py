@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fixtures_model", "fixtures_docker"]
+pytest_plugins = ["fixtures_model", "fixtures_docker", "fixtures_real_model"]
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,10 @@ SHORT_PROMPT = "Reply with the single word: ready"
 LONG_PROMPT = "Count from 1 to 500, one number a line, and write nothing else."
 TOOL_PROMPT = "What does the file notes.txt say? Call the read_file tool to find out; do not guess."
 PROBE_CAP = 16  # the max_tokens the long answer is asked with
+#: the tool probes' reply cap and time: llama-cpp-python ignores max_tokens when tools are sent, and a reply that
+#: runs away goes on to the end of the window (minutes on a small machine); temperature 0 makes that rarer
+TOOL_CAP = 64
+TOOL_TIMEOUT = 120.0
 #: the oversized prompt asks for more tokens than any server allows, so that servers refuse it before generating:
 #: ~350 kB of numbers (a token per 2 bytes or less in the common tokenizers: more than gitdgm's default window)
 #: and a max_tokens of a million; a server that takes it anyway is given a minute
@@ -182,7 +186,14 @@ class _Probes:
                                         f"(finish_reason {plain.message['finish_reason']})"),
             Finding("usage", "ok", _tokens(usage)) if usage else
             Finding("usage", "no", "the reply has no usage: gitdgm counts its tokens by estimate"),
-            self.capped(), self.stream(), self.tools("auto"), self.tools("required")]
+            self.capped(), self.stream()]
+        for choice in ("auto", "required"):
+            finding, overran = self.tools(choice)
+            report.findings.append(finding)
+            if overran:
+                report.warnings.append(f"with tools (tool_choice {choice!r}) the server ignored max_tokens = "
+                                       f"{TOOL_CAP}: a reply can run on to the end of the window; tool_protocol = "
+                                       '"text" keeps replies capped')
 
     def chat(self, prompt: str, call: Call | None = None, **fields: Any) -> _Answer:
         body = {"model": self.model, "messages": [{"role": "user", "content": prompt}]} | fields
@@ -257,11 +268,18 @@ class _Probes:
         return Finding("stream usage", "no", f"{chunks} chunks and no usage though include_usage was asked: gitdgm "
                                              "counts streamed tokens by estimate")
 
-    def tools(self, choice: str) -> Finding:
-        answer = self.chat(TOOL_PROMPT, max_tokens=256, tools=[READ_FILE_TOOL], tool_choice=choice)
+    def tools(self, choice: str) -> tuple[Finding, bool]:
+        """The finding, and whether the reply passed the cap it was asked with."""
+        answer = self.chat(TOOL_PROMPT, Call(min(TOOL_TIMEOUT, self.upstream.timeout)), max_tokens=TOOL_CAP,
+                           temperature=0, tools=[READ_FILE_TOOL], tool_choice=choice)
         name = f"tools ({choice})"
         if answer.status != 200:
-            return Finding(name, "no", answer.error)
+            return Finding(name, "no", answer.error), False
+        usage = _usage(answer.data)
+        return self.called(name, answer), bool(usage and usage[1] > TOOL_CAP)
+
+    @staticmethod
+    def called(name: str, answer: _Answer) -> Finding:
         calls = answer.message.get("tool_calls")
         first = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else {}
         function = first.get("function") if isinstance(first.get("function"), dict) else {}
