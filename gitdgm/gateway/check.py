@@ -135,7 +135,8 @@ class _Answer:
         ours = isinstance(found, dict) and str(found.get("code")).startswith("upstream_")
         if isinstance(found, dict):
             found = found.get("message", found)
-        return ("" if ours else f"HTTP {self.status}: ") + " ".join(str(found).split())[:240]
+        said = " ".join(str(found).split())[:240] or "(an empty error message)"
+        return ("" if ours else f"HTTP {self.status}: ") + said
 
 
 def _json_object(data: bytes) -> dict[str, Any]:
