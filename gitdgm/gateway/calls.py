@@ -19,7 +19,6 @@ class CallLimits:
     timeout: float = 0.0
 
 
-
 def capped(request: dict[str, Any], max_tokens: int) -> dict[str, Any]:
     """``request`` with its reply capped at ``max_tokens`` (0: as asked): added when it sets no cap, lowered when it
     asks for more, in the field it uses (``max_completion_tokens`` for the newer API, else ``max_tokens``)."""

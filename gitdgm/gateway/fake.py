@@ -90,6 +90,7 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm.errors import ConfigError
+from gitdgm.gateway.handler import peer_closed
 from gitdgm.gateway.script import Script, load_script, reply_body, stream_body
 from gitdgm.gateway.upstream import error_object
 
@@ -222,17 +223,9 @@ class FakeUpstream:
             if connection is None:
                 time.sleep(left)
             elif select.select([connection], [], [], min(left, 0.05))[0]:
-                if _closed(connection):
+                if peer_closed(connection):
                     return False
                 time.sleep(min(left, 0.05))  # it sent more (a pipelined request), which is no sign it left
-        return True
-
-
-def _closed(connection: socket.socket) -> bool:
-    """Whether a readable socket was closed by its peer (nothing to read) rather than sent more."""
-    try:
-        return not connection.recv(1, socket.MSG_PEEK)
-    except OSError:
         return True
 
 

@@ -126,13 +126,7 @@ def watching(connection: socket.socket, on_hangup: Callable[[], None]) -> Iterat
         while not done.is_set():
             if not poller.poll(100):
                 continue
-            try:
-                data = connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                continue
-            except OSError:
-                data = b""
-            if not data and not done.is_set():
+            if peer_closed(connection) and not done.is_set():
                 on_hangup()
             return  # hung up, or the client sends something: either way nothing more to watch
 
@@ -142,3 +136,13 @@ def watching(connection: socket.socket, on_hangup: Callable[[], None]) -> Iterat
         yield
     finally:
         done.set()
+
+
+def peer_closed(connection: socket.socket) -> bool:
+    """Whether a socket that polls readable was closed by its peer (nothing to read) rather than sent more."""
+    try:
+        return not connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
