@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitdgm.plot import DOT_LIMIT, ENGINES
+from gitdgm.plot import DOT_LIMIT, ENGINES, TREE_LIMIT
 
 if TYPE_CHECKING:
     from gitdgm.archive import Archive, Snapshot
@@ -18,7 +18,8 @@ _out = click.option("--out", "out", default="gitdgm-plots", show_default=True,
                     type=click.Path(file_okay=False, path_type=Path), help="Directory to write into.")
 _rejected = click.option("--rejected", is_flag=True, help="Draw rejected children too (greyed, dashed).")
 _engine = click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
-                       help=f"Graphviz layout; auto: dot up to {DOT_LIMIT} nodes, twopi (radial) above.")
+                       help=f"Tree layout. auto: Graphviz dot up to {DOT_LIMIT} nodes, twopi above; without "
+                            f"Graphviz, igraph's tree up to {TREE_LIMIT}, radial above.")
 
 
 def _max_nodes(default: int) -> click.Option:

@@ -1,4 +1,7 @@
-"""``gitdgm plot`` on a real 200-agent synthetic archive: the SVG and CSV it writes are read back and checked."""
+"""``gitdgm plot`` on a real 200-agent synthetic archive: the SVG and CSV it writes are read back and checked.
+
+The tree tests run for Graphviz and for our own igraph SVG (``tree_svg``): both keep the same SVG contract.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ def snapshot(archive_200: Path) -> Snapshot:
 
 
 def svg_graph(path: Path) -> tuple[dict[str, ET.Element], set[tuple[str, str]], ET.Element]:
-    """Nodes by agent id and edges as (parent, child), read from the SVG Graphviz wrote."""
+    """Nodes by agent id and edges as (parent, child), read from the SVG Graphviz or ``tree_svg`` wrote."""
     root = ET.parse(path).getroot()
     groups = list(root.iter(f"{SVG}g"))
     nodes = {g.get("id", "")[2:]: g for g in groups if "node" in g.get("class", "").split()}
@@ -45,8 +48,10 @@ def best_by_records(snapshot: Snapshot) -> str:
     return max(evaluated)[2]
 
 
-def test_tree_shows_admitted_agents_with_parent_edges_and_the_best_lineage(snapshot: Snapshot, tmp_path: Path):
-    view, paths = plot.write_plots(snapshot, tmp_path)
+@pytest.mark.parametrize("engine", ["auto", "tree", "radial"])
+def test_tree_shows_admitted_agents_with_parent_edges_and_the_best_lineage(snapshot: Snapshot, tmp_path: Path,
+                                                                          engine: str):
+    view, paths = plot.write_plots(snapshot, tmp_path, engine=engine)
     nodes, edges, root = svg_graph(tmp_path / "tree.svg")
 
     expected: set[str] = set()
@@ -72,14 +77,15 @@ def test_tree_shows_admitted_agents_with_parent_edges_and_the_best_lineage(snaps
     assert nodes[best].find(f"{SVG}path").get("fill") == plot.score_color(best_score)
     labels = [t.text for t in nodes[best].iter(f"{SVG}text")]
     assert labels == [best[:7], f"{best_score:.2f}"]
-    assert view.engine == "dot" and [p.name for p in paths] == ["tree.svg", "progress.svg", "progress.png",
-                                                                "progress.csv"]
+    assert view.engine == ("dot" if engine == "auto" else engine)
+    assert [p.name for p in paths] == ["tree.svg", "progress.svg", "progress.png", "progress.csv"]
     legend = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
     assert "score" in legend and "best lineage" in legend
 
 
-def test_rejected_children_are_greyed_only_when_asked(snapshot: Snapshot, tmp_path: Path):
-    plot.write_plots(snapshot, tmp_path, rejected=True)
+@pytest.mark.parametrize("engine", ["auto", "tree"])
+def test_rejected_children_are_greyed_only_when_asked(snapshot: Snapshot, tmp_path: Path, engine: str):
+    plot.write_plots(snapshot, tmp_path, rejected=True, engine=engine)
     nodes, edges, _ = svg_graph(tmp_path / "tree.svg")
     assert set(nodes) == set(snapshot.agents)
     assert len(edges) == len(snapshot.agents) - 1
@@ -90,10 +96,11 @@ def test_rejected_children_are_greyed_only_when_asked(snapshot: Snapshot, tmp_pa
     assert {nodes[i].find(f"{SVG}path").get("fill") for i in rejected} == {plot.REJECTED_COLOR}
 
 
-def test_pruning_keeps_whole_lineages_of_the_best_and_says_so(snapshot: Snapshot, tmp_path: Path):
-    view, _ = plot.write_plots(snapshot, tmp_path, max_nodes=40, engine="twopi")
+@pytest.mark.parametrize("engine", ["twopi", "radial"])
+def test_pruning_keeps_whole_lineages_of_the_best_and_says_so(snapshot: Snapshot, tmp_path: Path, engine: str):
+    view, _ = plot.write_plots(snapshot, tmp_path, max_nodes=40, engine=engine)
     nodes, edges, root = svg_graph(tmp_path / "tree.svg")
-    assert view.engine == "twopi" and 0 < len(nodes) <= 40
+    assert view.engine == engine and 0 < len(nodes) <= 40
     assert set(view.best) <= set(nodes)
     for agent_id in nodes:  # every node drawn hangs from the seed
         parent = snapshot.agents[agent_id].parent
@@ -137,8 +144,10 @@ def test_progress_numbers_match_the_records(snapshot: Snapshot, tmp_path: Path):
 
 def test_missing_graphviz_is_one_clear_error(snapshot: Snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # a real lookup that finds no `dot`
-    with pytest.raises(plot.GraphvizMissing, match=r"apt-get install graphviz"):
-        plot.render_tree(plot.select_tree(snapshot))
+    with pytest.raises(plot.GraphvizMissing, match=r"apt-get install graphviz\) or use --engine tree$"):
+        plot.render_tree(plot.select_tree(snapshot, engine="dot"))
+    view = plot.select_tree(snapshot)  # auto falls back to igraph
+    assert view.engine == "tree" and plot.render_tree(view).count(b'class="node') == len(view.shown)
 
 
 def test_plot_command_writes_the_files(archive_200: Path, tmp_path: Path):

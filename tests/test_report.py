@@ -42,10 +42,17 @@ def archive_200(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def report(archive_200: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["graphviz", "no-graphviz"])
+def report(archive_200: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The page as ``auto`` draws it with Graphviz (dot), and with no Graphviz on PATH (igraph's tree)."""
     archive = Archive(archive_200)
-    return render_report(archive, archive.load(), tmp_path_factory.mktemp("out"), rejected=True)
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "no-graphviz":
+            patch.setenv("PATH", str(tmp_path_factory.mktemp("empty-path")))  # a real lookup that finds no `dot`
+        path = render_report(archive, archive.load(), tmp_path_factory.mktemp("out"), rejected=True)
+    engine = page_data(path.read_text())["meta"]["tree_engine"]
+    assert engine == ("dot" if request.param == "graphviz" else "tree")
+    return path
 
 
 def page_data(html: str) -> dict[str, Any]:

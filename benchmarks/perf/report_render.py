@@ -2,7 +2,9 @@
 
 Usage: python benchmarks/perf/report_render.py [--sizes 1000 10000] [--keep DIR]
 Target: rendering 10,000 agents < 30 s. Page load = navigation until the table and the tree are rendered.
-Needs Graphviz, matplotlib; for the load time also chromium, chromium-driver and selenium (skipped otherwise).
+Then the tree of all agents (as ``gitdgm plot --rejected`` draws it) by each engine, layout and SVG together:
+Graphviz's dot (up to DOT_LIMIT nodes) and twopi next to igraph's tree and radial.
+Graphviz columns read n/a where it is not installed; the load time needs chromium, chromium-driver and selenium.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from gitdgm import synthetic
-from gitdgm.archive import Archive
+from gitdgm import plot, synthetic
+from gitdgm.archive import Archive, Snapshot
 from gitdgm.report import render_report
 
+ENGINES = ("dot", "twopi", "tree", "radial")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,900")
 
@@ -57,13 +60,28 @@ def page_load_seconds(page: Path, runs: int = 3) -> float | None:
     return sorted(times)[len(times) // 2]
 
 
+def tree_seconds(snapshot: Snapshot, engine: str) -> str:
+    """Layout and SVG of every agent by one engine; n/a where Graphviz is missing or dot would take minutes."""
+    view = plot.select_tree(snapshot, rejected=True, engine=engine)
+    if engine in plot.GRAPHVIZ_ENGINES and (shutil.which(engine) is None or
+                                            (engine == "dot" and len(view.shown) > plot.DOT_LIMIT)):
+        return "n/a"
+    started = time.perf_counter()
+    plot.render_tree(view)
+    return f"{time.perf_counter() - started:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--keep", type=Path, help="Keep archives and reports here (reused on the next run).")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="gitdgm-report-bench-"))
-    print(f"{'agents':>7} {'build s':>8} {'load s':>7} {'render s':>9} {'MB':>6} {'tree nodes':>10} {'page load s':>12}")
+    from gitdgm import tree_svg  # noqa: F401 - import igraph (~0.4 s) before anything is timed
+
+    layouts = []
+    print(f"{'agents':>7} {'build s':>8} {'load s':>7} {'render s':>9} {'MB':>6} {'tree nodes':>10} "
+          f"{'page load s':>12}")
     for size in args.sizes:
         path = work / f"archive-{size}"
         build = 0.0
@@ -81,6 +99,10 @@ def main() -> None:
         load = page_load_seconds(page)
         print(f"{size:>7} {build:>8.1f} {loaded:>7.2f} {total:>9.2f} {page.stat().st_size / 1e6:>6.1f} "
               f"{meta['tree_shown']:>10} {'n/a' if load is None else f'{load:.2f}':>12}", flush=True)
+        layouts.append((size, [tree_seconds(snapshot, engine) for engine in ENGINES]))
+    print(f"\ntree of all agents, layout + SVG, s\n{'agents':>7}" + "".join(f" {e:>7}" for e in ENGINES))
+    for size, seconds in layouts:
+        print(f"{size:>7}" + "".join(f" {s:>7}" for s in seconds))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
