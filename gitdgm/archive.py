@@ -1,7 +1,8 @@
 """The archive: agents are commits, admitted ones have a ``dgm/<id>`` branch, records are notes.
 
-All pygit2 use for agents lives here (notes layout in ``notes.py``, the record format in ``record.py``).
-Layout and rules: docs/archive.md.
+All pygit2 use for agents lives here (notes layout in ``notes.py``, the record format in ``record.py``, which
+commits are agents in ``lineage.py``, what is wrong with an archive and its fix in ``health.py``, the ref
+namespaces in ``refs.py``). Layout and rules: docs/archive.md.
 """
 
 from __future__ import annotations
@@ -9,163 +10,93 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pygit2
 from pygit2.enums import CheckoutStrategy, FileMode
 
+from gitdgm import health
 from gitdgm.errors import ArchiveError
+from gitdgm.lineage import Lineage, trace
 from gitdgm.load_cache import CommitFacts, LoadCache
 from gitdgm.notes import LOGS_REF, RECORDS_REF, NoteStore
 from gitdgm.record import Record, RecordError, summarise, summary_of
+from gitdgm.refs import BRANCH_PREFIX, ID_LENGTH, REJECTED_PREFIX, agent_id
 from gitdgm.sandbox.readback import Limits
+from gitdgm.snapshot import Agent, Snapshot
 from gitdgm.workspace import snapshot
 
-BRANCH_PREFIX = "refs/heads/dgm/"
-REJECTED_PREFIX = "refs/dgm/rejected/"
-ID_LENGTH = 12
+__all__ = ["BRANCH_PREFIX", "ID_LENGTH", "REJECTED_PREFIX", "Agent", "Archive", "Snapshot", "agent_id",
+           "parse_trailers"]
 _GITDGM = pygit2.Signature("gitdgm", "gitdgm@localhost")
-
-
-def agent_id(commit_hex: str) -> str:
-    return commit_hex[:ID_LENGTH]
-
-
-@dataclass
-class Agent:
-    """An agent as listed: the record's summary fields; the full record is read on first use."""
-
-    id: str
-    commit: str
-    tree: str
-    parent: str | None
-    summary: str
-    info: dict[str, Any]  # the record's summary (record.SUMMARY_KEYS); empty for a pending agent
-    ref: str | None
-    children: list[str] = field(default_factory=list)
-    _load_record: Callable[[], Record | None] | None = field(default=None, repr=False)
-    _record: Record | None = field(default=None, repr=False)
-
-    @property
-    def record(self) -> Record | None:
-        if self._record is None and self._load_record is not None:
-            self._record, self._load_record = self._load_record(), None
-        return self._record
-
-    @property
-    def status(self) -> str:
-        """The note's status, except that a ``refs/dgm/rejected/`` ref always means rejected."""
-        if self.ref is not None and self.ref.startswith(REJECTED_PREFIX):
-            return "rejected"
-        return self.info.get("status", "pending")
-
-    @property
-    def score(self) -> float | None:
-        score = self.info.get("score")
-        return float(score) if score is not None else None
-
-    @property
-    def admitted(self) -> bool:
-        return self.status == "evaluated"
-
-    @property
-    def generation(self) -> int | None:
-        return self.info.get("generation")
-
-
-@dataclass
-class Snapshot:
-    """Every agent of the archive read in one pass, plus what could not be read."""
-
-    agents: dict[str, Agent]
-    warnings: list[str]
-
-    def best(self) -> Agent | None:
-        """The admitted agent with the highest score; ties go to the earliest generation, then the highest id, so
-        every process names the same one (agents are listed in no fixed order)."""
-        scored = [a for a in self.agents.values() if a.admitted and a.score is not None]
-        top = max((a.score for a in scored), default=None)
-        tied = [a for a in scored if a.score == top]  # the tie-break reads generations, so only for the few
-        return max(tied, key=lambda a: (-self.generation_of(a), a.id), default=None)
-
-    def seed(self) -> Agent:
-        roots = [a for a in self.agents.values() if a.parent is None]
-        if not roots:
-            raise ArchiveError("the archive has no seed agent: run `gitdgm init` to create one")
-        return min(roots, key=lambda a: (a.generation or 0, a.id))
-
-    def generation_of(self, agent: Agent) -> int:
-        if agent.generation is not None:
-            return agent.generation
-        return 0 if agent.parent is None else self.generation_of(self.agents[agent.parent]) + 1
-
-    def pending(self) -> list[Agent]:
-        """Agents with evaluation work left: never settled, or admitted with attempts that ended in error."""
-        return sorted((a for a in self.agents.values()
-                       if a.status in ("pending", "evaluating") or (a.admitted and a.info.get("errored"))),
-                      key=lambda a: (self.generation_of(a), a.id))
-
-    def duplicate_of(self, tree: str, exclude: str | None = None) -> Agent | None:
-        """An evaluated or rejected agent with the same tree: identical trees are the same agent."""
-        for agent in self.agents.values():
-            if agent.tree == tree and agent.id != exclude and agent.status in ("evaluated", "rejected"):
-                return agent
-        return None
 
 
 class Archive:
     def __init__(self, path: str | os.PathLike[str] = ".") -> None:
         found = pygit2.discover_repository(str(path))
         if found is None:
-            raise ArchiveError(f"not a git repository: {path} (create an archive with `gitdgm init {path}`)")
+            raise ArchiveError(f"not a git repository: {path} (create an archive with `gitdgm init {path}`, or "
+                               f"clone one with `gitdgm clone URL {path}`)")
         self.repo = pygit2.Repository(found)
         self.records = NoteStore(self.repo, RECORDS_REF)
         self.logs = NoteStore(self.repo, LOGS_REF)
+        self.load_checks: list[Callable[[Snapshot], None]] = []  # run on every load (``health.require_ready``)
 
     @property
     def path(self) -> Path:
         return Path(self.repo.workdir or self.repo.path)
 
+    def require_ready(self) -> None:
+        """Before a step: fail now, with the fix, where records were never fetched, and make the step's load
+        print its warnings and fail when there is nothing to do (``health.require_ready``)."""
+        health.require_ready(self)
+
     # --- reading --------------------------------------------------------------------------------------------
     def load(self) -> Snapshot:
-        warnings: list[str] = []
+        """Every agent and its record's summary in one pass; what cannot be read is a warning naming the ref or
+        agent and the fix, and only an archive with nothing true to show (records never fetched) is an error."""
         cache = LoadCache(Path(self.repo.path) / "gitdgm")
+        scan = health.scan_refs(self.repo)
+        health.check_fetched(self.repo, scan, self.path)
+        warnings = health.behind_remotes(self.repo, scan)
+        notes = {commit_hex: str(blob) for commit_hex, blob in self.records.entries()}
         infos: dict[str, dict[str, Any]] = {}
-        blobs: dict[str, str] = {}
-        for commit_hex, blob in self.records.entries():
-            blobs[commit_hex] = str(blob)
-            infos[commit_hex] = cache.summary(str(blob), lambda blob=blob: _summary_or_error(self.repo, blob))
-            if "error" in infos[commit_hex]:
-                warnings.append(f"agent {agent_id(commit_hex)}: note skipped: {infos[commit_hex]['error']}")
-        refs = self._agent_refs()
+
+        def info(commit_hex: str) -> dict[str, Any]:
+            if commit_hex not in notes:
+                return {}
+            if commit_hex not in infos:
+                blob = notes[commit_hex]
+                infos[commit_hex] = cache.summary(blob, lambda: _summary_or_error(self.repo, pygit2.Oid(hex=blob)))
+            return infos[commit_hex]
+
+        claimed = set(scan.targets) | {c for c in notes if agent_id(c) in scan.names}
+        lineage = trace(claimed, notes, lambda c: self._commit_facts(c, cache), info, health.default_tip(self.repo))
+        if lineage.broken:
+            raise ArchiveError(_seed_missing(lineage, scan))
+        warnings += [f"agent {agent_id(c)}: its commit is missing from the repository; skipped"
+                     for c in sorted(lineage.missing)]
+        warnings += health.skipped_refs(self.repo, lineage.skipped, scan, notes)
         agents: dict[str, Agent] = {}
-        first_parents: dict[str, str | None] = {}
-        for commit_hex in set(infos) | set(refs):
-            info = infos.get(commit_hex, {})
-            if "error" in info:
-                continue
-            facts = self._commit_facts(commit_hex, cache)
-            if facts is None:
-                warnings.append(f"agent {agent_id(commit_hex)}: its commit is missing from the repository; skipped")
-                continue
-            blob = blobs.get(commit_hex)
-            first_parents[agent_id(commit_hex)] = facts.parent
+        for commit_hex in lineage.agents():
+            facts = lineage.facts[commit_hex]
+            ref, blob = scan.targets.get(commit_hex, [None])[0], notes.get(commit_hex)
+            parent, summary = lineage.parent[commit_hex], info(commit_hex)
+            if "error" in summary:
+                warnings.append(health.unreadable_note(self.repo, commit_hex, ref, summary["error"]))
             agents[agent_id(commit_hex)] = Agent(
-                id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, parent=None, summary=facts.subject,
-                info=info, ref=refs.get(commit_hex),
+                id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, summary=facts.subject,
+                parent=agent_id(parent) if parent else None, info=summary, ref=ref,
                 _load_record=(lambda c=commit_hex, b=blob: self._parse_note(c, b)) if blob else None)
-        by_commit = {a.commit: a for a in agents.values()}
         for agent in agents.values():
-            agent.parent = self._parent_agent(first_parents[agent.id], by_commit, cache)
             if agent.parent is not None:
                 agents[agent.parent].children.append(agent.id)
-            elif first_parents[agent.id] is not None:
-                raise ArchiveError(f"the seed agent is missing: agent {agent.id}'s parent commit is not an agent "
-                                   f"(restore its branch and note, or run `gitdgm init` in a new archive)")
-        cache.save({"summaries": set(blobs.values()), "commits": set(by_commit)})
-        return Snapshot(agents, warnings)
+        cache.save({"summaries": {notes[c] for c in infos}, "commits": {a.commit for a in agents.values()}})
+        loaded = Snapshot(agents, warnings, agent_id(lineage.seed) if lineage.seed else None)
+        for check in self.load_checks:
+            check(loaded)
+        return loaded
 
     def refresh(self, snapshot: Snapshot, commit_hex: str) -> Agent:
         """Re-read one agent (new or changed) into ``snapshot``: what a step does instead of reloading 10,000."""
@@ -195,15 +126,8 @@ class Archive:
         try:
             return Record.parse(self.repo[blob].data)
         except RecordError as exc:
-            raise ArchiveError(f"agent {agent_id(commit_hex)}: its note is not a gitdgm record: {exc}") from None
-
-    def _agent_refs(self) -> dict[str, str]:
-        refs: dict[str, str] = {}
-        for ref in self.repo.references.iterator():
-            name = ref.name
-            if name.startswith(BRANCH_PREFIX) or name.startswith(REJECTED_PREFIX):
-                refs.setdefault(str(ref.target), name)
-        return refs
+            raise ArchiveError(f"agent {agent_id(commit_hex)}: its note in {RECORDS_REF} is not a gitdgm record: "
+                               f"{exc}: {health.note_fix(self.repo, commit_hex, str(exc))}") from None
 
     def pack_refs(self, threshold: int = 500) -> None:
         """Pack loose agent refs once there are many: listing 10,000 loose refs costs ~10x a packed list."""
@@ -372,6 +296,15 @@ class Archive:
         parents = [] if repo.head_is_unborn else [repo.head.target]
         sig = self.committer()
         return str(repo.create_commit("HEAD", sig, sig, message, index.write_tree(repo), parents))
+
+
+def _seed_missing(lineage: Lineage, scan: health.RefScan) -> str:
+    commit, end = min(lineage.broken.items())
+    ref = scan.targets.get(commit, [f"refs/heads/dgm/{agent_id(commit)}"])[0].removeprefix("refs/heads/")
+    return (f"the seed agent is missing: agent {agent_id(commit)} ({ref}) descends from no agent (its lineage ends "
+            f"at commit {agent_id(end)}, which has neither a dgm/ branch nor a note in {RECORDS_REF}): restore the "
+            "seed's branch and note from a copy of the archive (`gitdgm sync --fetch-only` from a remote that has "
+            "them)")
 
 
 def _summary_or_error(repo: pygit2.Repository, blob: pygit2.Oid) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from gitdgm import __version__, selection
 from gitdgm.archive import Archive, Snapshot
 from gitdgm.config import CONFIG_FILE, load_config
 from gitdgm.errors import GitdgmError
+from gitdgm.record import STATUSES
+from gitdgm.snapshot import UNREADABLE
 
 EXIT_CODES = ("Exit codes: 0 ok, 1 error, 2 usage, 3 internal error, 4 budget exhausted, 5 archive locked, "
               "6 infrastructure errors (not scored; run again), 130 interrupted.")
@@ -109,7 +111,7 @@ def init(path: Path, seed_dir: Path | None) -> None:
 @cli.command(name="ls")
 @archive_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--status", type=click.Choice(["pending", "evaluating", "evaluated", "rejected"]), multiple=True,
+@click.option("--status", type=click.Choice([*STATUSES, UNREADABLE]), multiple=True,
               help="Only agents with this status (repeatable).")
 @click.option("--min-score", type=float, help="Only agents scoring at least this.")
 @click.option("--sort", type=click.Choice(["generation", "score", "id", "children"]), default="generation",
@@ -215,7 +217,7 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
 
 def _register() -> None:
     from gitdgm import commands_dgm, commands_model
-    from gitdgm.commands_sync import ci_group, sync_command
+    from gitdgm.commands_sync import ci_group, clone_command, sync_command
     from gitdgm.commands_view import plot_command, report_command
     from gitdgm.sandbox.cli import sandbox as sandbox_group
 
@@ -226,6 +228,7 @@ def _register() -> None:
     cli.add_command(commands_dgm.demo_command, "demo")
     cli.add_command(sandbox_group, "sandbox")
     cli.add_command(sync_command, "sync")
+    cli.add_command(clone_command, "clone")
     cli.add_command(ci_group, "ci")
     cli.add_command(plot_command, "plot")
     cli.add_command(report_command, "report")

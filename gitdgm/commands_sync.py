@@ -1,8 +1,9 @@
-"""Click commands ``gitdgm sync`` and ``gitdgm ci init``: parse, call one function, print."""
+"""Click commands ``gitdgm clone``, ``gitdgm sync`` and ``gitdgm ci init``: parse, call one function, print."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -43,6 +44,31 @@ def sync_command(archive_path: str, remote: str | None, fetch_only: bool, push_o
     click.echo(f"sync {stats.remote}: {stats.new_agents} new agent(s) fetched, {stats.records_merged} record(s) "
                f"merged, {stats.pushed_refs} ref(s) pushed"
                + (f" after {stats.push_rejections} rejected push(es)" if stats.push_rejections else ""))
+
+
+@click.command(name="clone")
+@click.argument("url")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def clone_command(url: str, directory: Path | None) -> None:
+    """Clone the archive at URL into DIRECTORY, with its records and rejected agents (git clone fetches neither).
+
+    The remote is set up so that later `git fetch`, `git pull` and `gitdgm sync` fetch records and rejected
+    agents too (into remote-tracking refs; `gitdgm sync` merges them).
+
+    \b
+    Example:
+      gitdgm clone https://github.com/me/my-archive && cd my-archive && gitdgm ls --sort score
+      gitdgm clone git@example.org:runs/archive.git runs
+    """
+    from gitdgm.clone import clone_archive, summary
+
+    archive, stats = clone_archive(url, directory)
+    snapshot = archive.load()
+    for message in stats.warnings + stats.conflicts + snapshot.warnings:
+        click.echo(f"gitdgm: warning: {message}", err=True)
+    click.echo(f"Cloned {url} into {archive.path}: {summary(snapshot)}.")
+    click.echo("Records (refs/notes/dgm) and rejected agents come with `git fetch` and `gitdgm sync` from now on. "
+               "Next: `gitdgm ls`, `gitdgm tree`, `gitdgm step`.")
 
 
 @click.group(name="ci")

@@ -8,20 +8,24 @@ from pathlib import Path
 import pygit2
 
 from gitdgm.archive import Archive, agent_id
+from gitdgm.bundled import bundled_dir
 from gitdgm.config import CONFIG_FILE, default_config_text
 from gitdgm.errors import ArchiveError, ConfigError
+from gitdgm.health import scan_refs
 from gitdgm.record import Record
 
+SEED_ENV = "GITDGM_SEED_DIR"
 WORKFLOW_FILE = ".github/workflows/gitdgm.yml"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def seed_agent_dir() -> Path:
     """The seed agent shipped with gitdgm (``GITDGM_SEED_DIR`` overrides it)."""
-    override = os.environ.get("GITDGM_SEED_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parent.parent / "seed_agent"
+    override = os.environ.get(SEED_ENV)
+    path = Path(override) if override else bundled_dir("seed_agent", SEED_ENV)
     if not (path / "agent.toml").is_file():
-        raise ConfigError(f"no seed agent at {path} (agent.toml missing): set GITDGM_SEED_DIR to an agent directory")
+        where = f"{SEED_ENV}={override}" if override else str(path)
+        raise ConfigError(f"no seed agent at {where} (agent.toml missing): set {SEED_ENV} to an agent directory")
     return path
 
 
@@ -38,10 +42,7 @@ def init_archive(path: Path, seed_dir: Path | None = None) -> tuple[Archive, str
         path.mkdir(parents=True, exist_ok=True)
         pygit2.init_repository(str(path), initial_head="main")
     archive = Archive(path)
-    existing = archive.load().agents
-    if existing:
-        seed = min(existing.values(), key=lambda a: (a.parent is not None, a.id))
-        raise ArchiveError(f"{path} is already a gitdgm archive (seed {seed.id}); nothing to do")
+    _refuse_a_second_seed(archive, path)
     _write_experiment_files(archive)
     tree = archive.tree_from_directory(seed_dir)
     commit = archive.create_agent_commit(
@@ -51,6 +52,23 @@ def init_archive(path: Path, seed_dir: Path | None = None) -> tuple[Archive, str
     archive.write_record(commit, Record.new(status="pending", parent=None, generation=0, origin="seed",
                                             summary="Seed agent"))
     return archive, agent_id(commit)
+
+
+def _refuse_a_second_seed(archive: Archive, path: Path) -> None:
+    """One archive, one seed: a repository with agents (here, or on a remote it was cloned from) is grown by
+    ``gitdgm step``; a second root agent would start an unrelated lineage that selection mixes with the first."""
+    scan = scan_refs(archive.repo)
+    if not scan.targets and not any(scan.tracking.values()):
+        return
+    try:
+        loaded = archive.load()
+    except ArchiveError as exc:
+        raise ArchiveError(f"{path} is already a gitdgm archive (init would add a second seed): {exc}, then grow "
+                           "it with `gitdgm step`") from None
+    if loaded.agents:
+        raise ArchiveError(f"{path} is already a gitdgm archive with seed {loaded.seed().id} "
+                           f"({len(loaded.agents)} agent(s)): grow it with `gitdgm step` (init would add a second "
+                           "seed)")
 
 
 def _is_repo_root(path: Path) -> bool:

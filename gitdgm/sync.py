@@ -19,11 +19,19 @@ from typing import Any
 
 import pygit2
 
-from gitdgm.archive import BRANCH_PREFIX, REJECTED_PREFIX, Archive
+from gitdgm.archive import Archive
 from gitdgm.config import CONFIG_FILE, load_config
 from gitdgm.errors import ArchiveError
-from gitdgm.notes import LOGS_REF, RECORDS_REF
 from gitdgm.notes_merge import BlobMerge, keep_ours, merge_note_bytes, merge_trees
+from gitdgm.refs import (
+    BRANCH_PREFIX,
+    LOGS_REF,
+    RECORDS_REF,
+    REJECTED_PREFIX,
+    agent_tracking,
+    fetch_refspecs,
+    notes_tracking,
+)
 
 NOTES_MERGE: dict[str, BlobMerge] = {RECORDS_REF: merge_note_bytes, LOGS_REF: keep_ours}
 MAX_ATTEMPTS = 10
@@ -79,11 +87,8 @@ class _Syncer:
         self.repo = archive.repo
         self.remote = remote
         self.stats = SyncStats(remote)
-        # local namespace → remote-tracking namespace
-        self.tracking = {BRANCH_PREFIX: f"refs/remotes/{remote}/dgm/",
-                         REJECTED_PREFIX: f"refs/dgm/remotes/{remote}/rejected/"}
-        self.notes_tracking = {ref: f"refs/notes/remotes/{remote}/{ref.rsplit('/', 1)[1]}"
-                               for ref in NOTES_MERGE}
+        self.tracking = agent_tracking(remote)  # local namespace → remote-tracking namespace
+        self.notes_tracking = notes_tracking(remote)
 
     # --- git ----------------------------------------------------------------------------------------------------
     def git(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -108,9 +113,8 @@ class _Syncer:
 
     # --- fetch and merge ----------------------------------------------------------------------------------------
     def fetch_and_merge(self) -> None:
-        specs = [f"+{local}*:{tracking}*" for local, tracking in self.tracking.items()]
-        specs.append(f"+refs/notes/dgm*:refs/notes/remotes/{self.remote}/dgm*")
-        self.git("fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head", self.remote, *specs)
+        self.git("fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head", self.remote,
+                 *fetch_refspecs(self.remote))
         self.stats.fetches += 1
         refs = self.refs()
         self._adopt_agents(refs)

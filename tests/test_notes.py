@@ -145,9 +145,12 @@ def test_corrupt_and_future_notes_are_warned_about_by_id_and_skipped(tmp_path: P
     assert len(warnings) == 2 and all(w.startswith("gitdgm: warning: agent ") for w in warnings)
     assert any(corrupt[:12] in w and "not a TOML note" in w for w in warnings)
     assert any(future[:12] in w and "schema 99" in w for w in warnings)
-    assert good[:12] in result.stdout and corrupt[:12] not in result.stdout
+    assert any("git notes --ref=dgm edit" in w for w in warnings)  # each names its fix
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "evaluated" in rows[good[:12]] and "unreadable" in rows[corrupt[:12]]  # listed, never as pending
     snapshot = archive.load()
     assert good[:12] in snapshot.agents and len(snapshot.warnings) == 2
+    assert snapshot.agents[corrupt[:12]] not in snapshot.pending()  # a step would not evaluate it and overwrite it
 
 
 def test_bad_notes_through_the_console_script(tmp_path: Path) -> None:
@@ -201,7 +204,7 @@ def test_a_bad_task_table_is_reported_when_the_record_is_read(tmp_path: Path) ->
     assert listed.exit_code == 0 and child[:12] in listed.stdout  # listing reads only the summary
     shown = invoke("show", "-C", str(archive.path), child[:12])
     assert shown.exit_code == 1 and shown.stderr.count("\n") == 1
-    assert f"agent {child[:12]}: its note is not a gitdgm record" in shown.stderr
+    assert f"agent {child[:12]}: its note in refs/notes/dgm is not a gitdgm record" in shown.stderr
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe", b'schema = 1\nstatus = "sleeping"\n[tasks.t]\nx = 1\n', b"schema = [1"])
