@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from typing import TYPE_CHECKING
 
 from gitdgm.archive import Archive
 from gitdgm.config import Config, unpriced_budget
 from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
+from gitdgm.progress import MODES, Progress, progress_display
 
 if TYPE_CHECKING:  # the step pulls in the sandbox and gateway: imported only when a command runs
     from gitdgm.step import StepReport
 
 sandbox_option = click.option("--sandbox", type=click.Choice(["auto", "docker", "process"]),
                               help="Override the archive's sandbox backend.")
+progress_option = click.option("--progress", "progress_mode", type=click.Choice(MODES), default="auto",
+                                show_default=True, help="Live display (terminal), a line per event (logs), or off.")
 archive_option = click.option("-C", "--archive", "archive_path", default=".", show_default=True,
                               help="The archive (a git repository).")
-
-
-def _progress(total: int, label: str) -> tuple[Progress | None, Callable[[str, str], None]]:
-    """A progress bar on a terminal, silence otherwise (CI logs stay readable)."""
-    if not sys.stderr.isatty():
-        return None, lambda _task, _outcome: None
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        transient=True, console=None)
-    bar = progress.add_task(label, total=total)
-    return progress, lambda task, outcome: progress.update(bar, advance=1, description=f"{label}: {task} {outcome}")
 
 
 def parse_budget(text: str) -> tuple[float, int]:
@@ -66,8 +55,9 @@ def _with_budget(config: Config, budget: str | None) -> Config:
 @click.option("--workers", type=int, help="Tasks run in parallel (default: eval.workers).")
 @click.option("--shard", help="Run only shard i of n of the stage's tasks, e.g. 2/3 (CI matrix).")
 @sandbox_option
+@progress_option
 def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | None, workers: int | None,
-                 shard: str | None, sandbox: str | None) -> None:
+                 shard: str | None, sandbox: str | None, progress_mode: str) -> None:
     """Evaluate AGENT on the suite in stages and record the result in its note.
 
     Resumable: tasks already recorded are not run again.
@@ -89,10 +79,9 @@ def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | 
         part = Shard.parse(shard) if shard else None
     except ValueError as exc:
         raise ConfigError(f"--shard: {exc}") from None
-    with open_runtime(archive, config, sandbox=sandbox, suite=suite) as rt:
-        progress, on_task = _progress(sum(config.eval.stages), f"eval {target.id}")
-        with progress or contextlib.nullcontext():
-            record = evaluate(rt, target, shard=part, only_stage=stage, on_task=on_task)
+    with progress_display(progress_mode) as progress, \
+            open_runtime(archive, config, sandbox=sandbox, suite=suite, progress=progress) as rt:
+        record = evaluate(rt, target, shard=part, only_stage=stage)
     data = record.data
     click.echo(f"{target.id}: score {data.get('score', 0):.3f} ({data.get('resolved', 0)}/{data.get('attempted', 0)}"
                f" resolved), status {record.status}")
@@ -118,9 +107,10 @@ def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | 
               help="Fan-out: breed children without evaluating them and print the (agent, shard i/N) matrix as JSON.")
 @click.option("--collect", is_flag=True, help="Fan-out: settle pending agents from their shards' results.")
 @sandbox_option
+@progress_option
 def step_command(archive_path: str, parents: int | None, seed: int | None, dry_run: bool, budget: str | None,
                  summary_file: Path | None, as_json: bool, plan_shards: int | None, collect: bool,
-                 sandbox: str | None) -> None:
+                 sandbox: str | None, progress_mode: str) -> None:
     """One generation: catch up pending agents, select parents, diagnose, self-modify, check, evaluate, admit.
 
     \b
@@ -135,6 +125,7 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
     from gitdgm.runtime import archive_config
 
     archive = Archive(archive_path)
+    archive.require_ready()
     config = _with_budget(archive_config(archive), budget)
     if dry_run:
         _dry_run(archive, config, parents, seed)
@@ -142,7 +133,8 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
     if plan_shards is not None and (plan_shards < 1 or collect):
         raise ConfigError("--plan N needs N >= 1 and cannot be combined with --collect")
     mode = "plan" if plan_shards else "collect" if collect else "full"
-    report = _one_step(archive, config, parents, seed, sandbox, mode, plan_shards or 1)
+    with progress_display(progress_mode) as progress:
+        report = _one_step(archive, config, parents, seed, sandbox, progress, mode, plan_shards or 1)
     if mode == "plan":
         import json
 
@@ -158,8 +150,9 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
 @click.option("--parents", type=int, help="Children per step (default: selection.parents).")
 @click.option("--budget", help="Stop when this much is spent over all steps: dollars (5) or tokens (2e6tokens).")
 @sandbox_option
+@progress_option
 def run_command(archive_path: str, steps: int, parents: int | None, budget: str | None,
-                sandbox: str | None) -> None:
+                sandbox: str | None, progress_mode: str) -> None:
     """Run N steps, then print a summary (children made, admitted, best score, cost).
 
     \b
@@ -169,26 +162,35 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
     from gitdgm.runtime import archive_config
 
     archive = Archive(archive_path)
+    archive.require_ready()
     config = _with_budget(archive_config(archive), budget)
     made = admitted = 0
     spent = 0.0
     report = None
-    for number in range(1, steps + 1):
-        report = _one_step(archive, config, parents, None, sandbox)
-        made += sum(1 for c in report.children if c.id)
-        admitted += sum(1 for c in report.children if c.status == "evaluated")
-        spent += report.cost_usd
-        click.echo(f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
-                   f"({report.best_score or 0:.3f})")
-        if report.stopped:
-            break
-        if config.budget.max_usd:
-            config = dataclasses.replace(config, budget=dataclasses.replace(
-                config.budget, max_usd=max(config.budget.max_usd - report.cost_usd, 1e-9)))
+    with progress_display(progress_mode) as progress:
+        for number in range(1, steps + 1):
+            progress.step(number, steps)
+            report = _one_step(archive, config, parents, None, sandbox, progress)
+            made += sum(1 for c in report.children if c.id)
+            admitted += sum(1 for c in report.children if c.status == "evaluated")
+            spent += report.cost_usd
+            click.echo(f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
+                       f"({report.best_score or 0:.3f})")
+            if report.stopped:
+                break
+            config = _spent(config, report.cost_usd)
     click.echo(f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
                f"({(report.best_score or 0) if report else 0:.3f}), cost ${spent:.4f}")
     if report:
         _exit_for(report)
+
+
+def _spent(config: Config, cost_usd: float) -> Config:
+    """``config`` with a dollar budget lowered by what a step spent (the next step gets what is left)."""
+    if not config.budget.max_usd:
+        return config
+    return dataclasses.replace(config, budget=dataclasses.replace(
+        config.budget, max_usd=max(config.budget.max_usd - cost_usd, 1e-9)))
 
 
 def _exit_for(report: StepReport) -> None:
@@ -201,12 +203,12 @@ def _exit_for(report: StepReport) -> None:
                                   "them again")
 
 
-def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None,
-              sandbox: str | None, mode: str = "full", shards: int = 1) -> StepReport:
+def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None, sandbox: str | None,
+              progress: Progress, mode: str = "full", shards: int = 1) -> StepReport:
     from gitdgm.runtime import open_runtime
     from gitdgm.step import run_step
 
-    with open_runtime(archive, config, sandbox=sandbox) as rt:
+    with open_runtime(archive, config, sandbox=sandbox, progress=progress) as rt:
         return run_step(rt, parents=parents, seed=seed, mode=mode, shards=shards)
 
 
@@ -272,7 +274,9 @@ def transplant_command(archive_path: str, improvement: str, onto: str) -> None:
 @click.option("--parents", type=int, default=2, show_default=True, help="Children per generation.")
 @click.option("--tasks", type=int, default=6, show_default=True, help="Builtin tasks in the demo suite.")
 @sandbox_option
-def demo_command(directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None) -> None:
+@progress_option
+def demo_command(directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None,
+                 progress_mode: str) -> None:
     """An offline end-to-end run: a temporary archive, builtin tasks and a scripted model (no API key).
 
     \b
@@ -290,9 +294,10 @@ def demo_command(directory: Path | None, generations: int, parents: int, tasks: 
     if directory.exists() and any(directory.iterdir()):
         raise GitdgmError(f"{directory} is not empty: give --dir a new directory")
     click.echo("The model in this demo is SCRIPTED (no API key, no network): it knows a few reference solutions "
-               "and rewards one self-improvement, so you can watch the machinery work.")
-    archive = run_demo(directory, generations=generations, parents=parents, tasks=tasks,
-                       sandbox=sandbox or "process", echo=click.echo)
+               "and rewards two self-improvements in turn, so you can watch the machinery work.")
+    with progress_display(progress_mode) as progress:
+        archive = run_demo(directory, generations=generations, parents=parents, tasks=tasks,
+                           sandbox=sandbox or "process", echo=click.echo, progress=progress)
     snapshot = archive.load()
     console = Console()
     console.print(views.ls_table(snapshot, views.sorted_agents(snapshot), console.width))

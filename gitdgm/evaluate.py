@@ -14,7 +14,6 @@ import threading
 import time
 import traceback
 import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +83,7 @@ def summarise_tasks(record: Record) -> None:
     record.data.setdefault("evaluation", {}).update(cost_usd=cost, tokens=tokens, tokens_estimated=estimated)
 
 
-def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stage: int | None = None,
-             on_task: Callable[[str, str], None] | None = None) -> Record:
+def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stage: int | None = None) -> Record:
     """Evaluate ``agent`` (resuming from its note: errored tasks run again); returns its record.
 
     Raises BudgetExceeded or ModelUnavailable after recording what finished, leaving the agent to be resumed."""
@@ -106,6 +104,8 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
             if todo and not probed and (down := rt.gateway.probe()):
                 raise ModelUnavailable(f"{down}; nothing was run for {agent.id}")
             probed = probed or bool(todo)
+            if todo:
+                rt.progress.tasks(agent.id, number, len(todo), rt.config.eval.workers)
 
             def run(task: Task, stage: int = number) -> None:
                 if rt.gateway.budget_exhausted or stopped:
@@ -114,8 +114,7 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
                 counted = result["outcome"] == "error" and _counts_against_agent(rt, result, stopped)
                 with lock:
                     _record_task(rt, agent, task.id, result, logs, counted)
-                if on_task:
-                    on_task(task.id, result["outcome"])
+                rt.progress.task_done(agent.id, task.id, result["outcome"], result.get("duration", 0.0))
 
             with ThreadPoolExecutor(max_workers=rt.config.eval.workers) as pool:
                 list(pool.map(run, todo))

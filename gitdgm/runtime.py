@@ -15,6 +15,7 @@ from gitdgm.gateway import Budget, Gateway, RetryPolicy
 from gitdgm.gateway.listing import Listing, parse_listing
 from gitdgm.gateway.tokens import DEFAULT_CONTEXT_WINDOW
 from gitdgm.gateway.upstream import configured_upstream
+from gitdgm.progress import Progress
 from gitdgm.sandbox import Sandbox, open_sandbox, owner, reaper
 from gitdgm.sandbox.readback import Limits
 from gitdgm.sandbox.scratch import scratch_dir
@@ -30,6 +31,7 @@ class Runtime:
     sandbox: Sandbox
     gateway: Gateway
     suite: Suite
+    progress: Progress = field(default_factory=Progress)
     _roles: dict[str, RoleConfig] = field(default_factory=dict)
 
     def role(self, which: Literal["agent", "diagnosis"]) -> RoleConfig:
@@ -68,7 +70,7 @@ def make_sandbox(config: Config, kind: str | None = None) -> Sandbox:
 
 @contextlib.contextmanager
 def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str | None = None,
-                 suite: str | None = None) -> Iterator[Runtime]:
+                 suite: str | None = None, progress: Progress | None = None) -> Iterator[Runtime]:
     """Start the gateway (and scripted upstream) for the duration of the block; everything stops after it.
 
     First it claims this process's owner folder for the archive (every temporary folder of the block goes there)
@@ -90,4 +92,4 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
                                               retry=RetryPolicy(attempts=config.model.retries + 1),
                                               upstream_timeout=config.model.request_timeout,
                                               concurrency=config.model.concurrency))
-        yield Runtime(archive, config, box, gateway, loaded_suite)
+        yield Runtime(archive, config, box, gateway, loaded_suite, progress or Progress())

@@ -19,6 +19,9 @@ from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.workspace import AgentSpecError, Workspace, read_agent_spec
 
 CHECK_TIME_LIMIT = 300
+# pytest's plugins come from where it is installed, not from the agent: kept out so that what the machine has
+# installed neither sways the check nor costs it a second of imports per run
+CHECK_ENV = {"PYTHONPATH": "{agent}", "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 @dataclass
@@ -60,7 +63,7 @@ def functional_check(rt: Runtime, agent: Agent) -> str | None:
         checks = [["python3", "-m", "compileall", "-q", "."]] + ([spec.test_command] if spec.test_command else [])
         for command in checks:
             result = rt.sandbox.run(command, mounts={"agent": code}, cwd="{agent}",
-                                    env={"PYTHONPATH": "{agent}", "PYTHONDONTWRITEBYTECODE": "1"},
+                                    env=CHECK_ENV,
                                     timeout=CHECK_TIME_LIMIT)
             if command[0] == "python3" and result.exit_code in (126, 127):  # the sandbox's python, not the agent
                 raise SandboxError(f"the sandbox cannot run python3 (exit {result.exit_code}): "

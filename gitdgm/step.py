@@ -26,6 +26,7 @@ from gitdgm.errors import BudgetExceeded, GitdgmError, InfrastructureError, Mode
 from gitdgm.evaluate import evaluate, functional, unpack_logs
 from gitdgm.gateway import CallLimits
 from gitdgm.lock import archive_lock
+from gitdgm.progress import Progress
 from gitdgm.record import Record
 from gitdgm.runtime import Runtime
 from gitdgm.selfmod import TransplantConflict, functional_check, self_modify, transplant, transplant_message
@@ -88,11 +89,13 @@ class StepReport:
 
 
 class Journal:
-    """The step's current phase, written before the phase starts (``<git dir>/gitdgm/journal.json``)."""
+    """The step's current phase, written before the phase starts (``<git dir>/gitdgm/journal.json``) and then
+    shown (``progress``): what the user sees running is what a kill would leave to resume."""
 
-    def __init__(self, archive: Archive, step_id: str) -> None:
+    def __init__(self, archive: Archive, step_id: str, progress: Progress | None = None) -> None:
         self.path = Path(archive.repo.path) / "gitdgm" / "journal.json"
         self.step_id = step_id
+        self.progress = progress or Progress()
 
     def previous(self) -> dict[str, Any] | None:
         try:
@@ -107,6 +110,7 @@ class Journal:
         os.replace(tmp, self.path)
         if os.environ.get(FAULT_ENV) == name:
             os.kill(os.getpid(), signal.SIGKILL)
+        self.progress.phase(name, info.get("child") or info.get("parent"))
 
     def done(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -123,7 +127,7 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
     archive = rt.archive
     report = StepReport(step=uuid.uuid4().hex[:12])
     with archive_lock(archive):
-        journal = Journal(archive, report.step)
+        journal = Journal(archive, report.step, rt.progress)
         interrupted = journal.previous()
         if interrupted:
             report.caught_up.append(Outcome(None, interrupted.get("parent"), "interrupted step", "discarded",
@@ -161,7 +165,13 @@ def _catch_up(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepRep
     for agent in snapshot.pending():
         rt.gateway.check_budget()
         journal.phase("catch-up", child=agent.id)
-        report.caught_up.append(settle(rt, snapshot, journal, _adopt(rt.archive, snapshot, agent), "pending"))
+        report.caught_up.append(_shown(rt, settle(rt, snapshot, journal, _adopt(rt.archive, snapshot, agent),
+                                                  "pending")))
+
+
+def _shown(rt: Runtime, outcome: Outcome) -> Outcome:
+    rt.progress.settled(outcome.id, outcome.status, outcome.score, outcome.reason)
+    return outcome
 
 
 def _adopt(archive: Archive, snapshot: Snapshot, agent: Agent) -> Agent:
@@ -245,6 +255,7 @@ def _breed(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport
     config = rt.config.selection
     report.policy = config.policy
     report.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    rt.progress.phase("select", detail=f"({config.policy}, seed {report.seed})")
     chosen = selection.choose(selection.candidates(snapshot), count, config, report.seed)
     report.parents = [c.id for c in chosen]
     rng = random.Random(report.seed)
@@ -255,10 +266,10 @@ def _breed(rt: Runtime, snapshot: Snapshot, journal: Journal, report: StepReport
         if rng.random() < rt.config.selfmod.transplant_share:
             outcome = _transplant_child(rt, snapshot, journal, parent, rng, selected, settle_children)
             if outcome is not None:
-                report.children.append(outcome)
+                report.children.append(_shown(rt, outcome))
                 continue
-        report.children.append(_self_modified_child(rt, snapshot, journal, parent, rng, selected,
-                                                    settle_children))
+        report.children.append(_shown(rt, _self_modified_child(rt, snapshot, journal, parent, rng, selected,
+                                                               settle_children)))
 
 
 def _self_modified_child(rt: Runtime, snapshot: Snapshot, journal: Journal, parent: Agent, rng: random.Random,

@@ -2,7 +2,8 @@
 
 The suite is two builtin tasks (one easy, one harder) and the script is ``gitdgm.demo``'s: the easy task is solved
 by any agent, the harder one only by agents whose system prompt carries the marker the scripted self-modification
-appends. Tests that need another behaviour put their own scenarios first (the first matching scenario answers).
+appends (the demo's first lesson, taught again and again). Tests that need another behaviour put their own
+scenarios first (the first matching scenario answers).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def make_archive(path: Path, *, scenarios: list[dict[str, Any]] | None = None, w
                  tasks: int = TASKS) -> Archive:
     """A fresh archive at ``path`` whose seed is still pending (the first step evaluates it)."""
     archive, _seed = init_archive(path)
-    chosen = demo_tasks(load_suite("builtin"), tasks)
+    chosen = demo_tasks(load_suite("builtin"), tasks, lessons=1)
     write_demo_suite(chosen, path / "suite")
-    script = demo_script(chosen)
+    script = demo_script(chosen, lessons=1)
     script["scenario"] = (scenarios or []) + script["scenario"]
     config = {"schema": 1, "model": {"name": "scripted-test", "base_url": "scripted:model.toml"},
               "selection": {"policy": "best", "parents": 1},

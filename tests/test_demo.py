@@ -11,7 +11,7 @@ import pytest
 from step_helpers import git, notes
 
 from gitdgm.archive import Archive
-from gitdgm.demo import IMPROVEMENT_MARKER
+from gitdgm.demo import IMPROVEMENT_MARKER, LESSONS
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +26,22 @@ def test_demo_runs_offline_and_prints_its_table(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "SCRIPTED" in out and "step 1/2:" in out and "step 2/2:" in out
-    snapshot = Archive(directory).load()
+    archive = Archive(directory)
+    snapshot = archive.load()
     seed = snapshot.seed()
-    assert seed.score == pytest.approx(0.5)  # the easy half of the four tasks
+    assert seed.score == pytest.approx(0.5)  # the two easy tasks of four (one medium, one hard)
+    child = next(a for a in snapshot.agents.values() if a.generation == 1)
+    assert child.parent == seed.id and child.score == pytest.approx(0.75)  # the first lesson: the medium task
+    for agent in snapshot.agents.values():
+        prompt = archive.file_text(agent.commit, "dgm_agent/prompts/system.md") or ""
+        learnt = [lesson.line() in prompt for lesson in LESSONS]
+        if agent.status == "evaluated":  # each agent's score is what the lessons in its own code unlock
+            assert agent.score == pytest.approx(0.5 + 0.25 * learnt[0] + 0.25 * all(learnt)), agent.id
+        assert agent.id[:5] in out  # the result table lists every agent
+    assert IMPROVEMENT_MARKER in (archive.file_text(child.commit, "dgm_agent/prompts/system.md") or "")
     best = snapshot.best()
-    assert best.score == pytest.approx(1.0) and best.parent is not None
-    assert IMPROVEMENT_MARKER in (Archive(directory).file_text(best.commit, "dgm_agent/prompts/system.md") or "")
-    for agent in snapshot.agents.values():  # the result table lists every agent
-        assert agent.id[:5] in out
-    assert f"best {best.id} (1.00)" in out.split("step 2/2:")[1]
+    assert f"best {best.id} ({best.score:.2f})" in out.split("step 2/2:")[1]
+    assert "step 2/2" in result.stderr and f"evaluating {seed.id}: task 4/4" in result.stderr  # progress lines
     records = notes(directory)
     assert len(records) == len(snapshot.agents) == 3
     git(directory, "fsck", "--strict", "--no-progress")

@@ -50,6 +50,8 @@ def test_eval_records_each_outcome_and_the_pooled_score(tmp_path: Path) -> None:
     assert f"{seed}: score 0.500 (2/4 resolved), status evaluated" in result.output
     assert record["tasks"]["t3-neg"]["why"] == "empty_patch" and record["tasks"]["t2-max"]["why"] == "tests_failed"
     assert "t3-neg" in result.output and "unresolved (empty_patch)" in result.output
+    assert f"evaluating {seed}: stage 1, 4 task(s)" in result.stderr  # progress, a line per event off a terminal
+    assert "task 4/4" in result.stderr and "task 4/4" not in result.stdout  # stdout stays the result
 
 
 @pytest.mark.parametrize(("threshold", "ran"), [(0.5, ["t1-add", "t2-max", "t3-neg", "t4-len"]),

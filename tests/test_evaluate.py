@@ -4,7 +4,9 @@ seed agent, with a scripted upstream started here so each test can read every re
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from eval_helpers import (
 )
 
 from gitdgm.errors import BudgetExceeded
+from gitdgm.progress import Lines
 from gitdgm.evaluate import (
     Shard,
     evaluate,
@@ -84,14 +87,16 @@ def test_a_finished_evaluation_runs_nothing_again(tmp_path: Path) -> None:
     behaviours = {"t1-add": "solve", "t2-max": "none", "t3-neg": "solve", "t4-len": "wrong"}
     with FakeUpstream(script(behaviours)) as fake:
         archive, seed = make_archive(tmp_path / "a", behaviours, base_url=fake.base_url)
-        finished: list[tuple[str, str]] = []
-        with open_runtime(archive) as rt:
-            first = evaluate(rt, archive.resolve(seed), on_task=lambda task, outcome: finished.append((task, outcome)))
+        shown = io.StringIO()
+        with open_runtime(archive, progress=Lines(shown)) as rt:
+            first = evaluate(rt, archive.resolve(seed))
+        finished = re.findall(r"task \d+/4 (\S+) (\S+)", shown.getvalue())
         assert sorted(finished) == sorted(outcomes(first.data).items())
         seen = len(fake.requests_seen)
-        with open_runtime(archive) as rt:
-            again = evaluate(rt, archive.resolve(seed), on_task=lambda task, outcome: finished.append((task, outcome)))
-        assert len(fake.requests_seen) == seen and len(finished) == len(TASKS)
+        with open_runtime(archive, progress=Lines(shown)) as rt:
+            again = evaluate(rt, archive.resolve(seed))
+        assert len(fake.requests_seen) == seen
+        assert len(re.findall(r"task \d+/4", shown.getvalue())) == len(TASKS)  # nothing run, nothing shown
     assert again.data["tasks"] == first.data["tasks"] and again.status == "evaluated"
     assert functional(again)
 

@@ -50,7 +50,7 @@ from hostile_agents import (
 
 from gitdgm.archive import Agent, Archive
 from gitdgm.cli import cli
-from gitdgm.demo import DIAGNOSIS
+from gitdgm.demo import LESSONS
 from gitdgm.evaluate import unpack_logs
 from gitdgm.gateway.fake import FakeUpstream
 from gitdgm.gateway.upstream import error_object
@@ -98,7 +98,7 @@ HONEST = {"agent.toml": 'schema = 1\nname = "honest"\nentry = ["sh", "-c", "exec
 SCRIPT = {"schema": 1, "default": {"content": "Done."},
           "scenario": [{"name": "honest", "match": {"user": "HONEST-CALL"}, "turns": [{"content": "GENUINE-REPLY"}]},
                        {"name": "diagnosis", "match": {"user": SELFMOD_MARKER},
-                        "turns": [{"content": "```json\n" + json.dumps(DIAGNOSIS) + "\n```"}]}]}
+                        "turns": [{"content": "```json\n" + json.dumps(LESSONS[0].diagnosis) + "\n```"}]}]}
 
 
 def suite_files() -> dict[str, bytes]:

@@ -157,3 +157,21 @@ def _gone(pid: int) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_a_run_gets_the_python_that_runs_gitdgm(process_sandbox: Sandbox, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """gitdgm in a venv that is not activated: ``python3`` on the user's PATH is another interpreter (here one
+    that only fails), yet a run's ``python3`` is the one with gitdgm's packages (openai, pytest)."""
+    other = tmp_path / "bin"
+    other.mkdir()
+    (other / "python3").write_text("#!/bin/sh\necho 'not the one' >&2\nexit 99\n")
+    (other / "python3").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{other}{os.pathsep}{os.environ['PATH']}")
+    result = process_sandbox.run(["python3", "-c", "import sys, openai, pytest; print(sys.executable)"],
+                                 mounts={}, cwd="/", env={}, timeout=20)
+    assert result.exit_code == 0, result.output
+    assert Path(result.output.strip()).resolve() == Path(sys.executable).resolve()
+    ls = process_sandbox.run(["sh", "-c", "command -v ls"], mounts={}, cwd="/", env={}, timeout=20)
+    assert ls.output.strip() == subprocess.run(["sh", "-c", "command -v ls"], capture_output=True, text=True,
+                                               check=True).stdout.strip()  # the rest of PATH as it was

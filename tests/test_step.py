@@ -8,6 +8,8 @@ agent's branch becomes a pending agent that the next step evaluates and gives it
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pygit2
@@ -16,6 +18,7 @@ from step_helpers import branches, git, gitdgm, make_archive, notes
 
 from gitdgm.archive import Archive, agent_id
 from gitdgm.demo import IMPROVEMENT_MARKER
+from gitdgm.progress import Lines, Progress
 from gitdgm.record import Record
 from gitdgm.runtime import open_runtime
 from gitdgm.step import StepReport, run_step
@@ -23,17 +26,23 @@ from gitdgm.step import StepReport, run_step
 PROMPT = "dgm_agent/prompts/system.md"
 
 
-def step(archive: Archive, seed: int = 1) -> StepReport:
-    with open_runtime(archive) as rt:
+def step(archive: Archive, seed: int = 1, progress: Progress | None = None) -> StepReport:
+    with open_runtime(archive, progress=progress) as rt:
         return run_step(rt, seed=seed)
 
 
 @pytest.fixture(scope="module")
-def evolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[StepReport]]:
+def shown() -> io.StringIO:
+    """What the three steps of ``evolved`` showed as they ran (a line per event)."""
+    return io.StringIO()
+
+
+@pytest.fixture(scope="module")
+def evolved(tmp_path_factory: pytest.TempPathFactory, shown: io.StringIO) -> tuple[Path, list[StepReport]]:
     """An archive after three steps (shared by the tests below, which only read it or work on a copy)."""
     path = tmp_path_factory.mktemp("evolved") / "archive"
     archive = make_archive(path)
-    return path, [step(archive, seed) for seed in (1, 2, 3)]
+    return path, [step(archive, seed, Lines(shown)) for seed in (1, 2, 3)]
 
 
 def test_three_generations_raise_the_score(evolved: tuple[Path, list[StepReport]]) -> None:
@@ -57,6 +66,23 @@ def test_three_generations_raise_the_score(evolved: tuple[Path, list[StepReport]
     texts = [Archive(path).file_text(a.commit, PROMPT) or "" for a in lineage]
     assert [t.count(IMPROVEMENT_MARKER) for t in texts] == [0, 1, 2, 3]
     assert "| evaluated | 1.000 |" in reports[0].markdown()
+
+
+def test_each_phase_is_shown_as_it_starts(evolved: tuple[Path, list[StepReport]], shown: io.StringIO) -> None:
+    _path, reports = evolved
+    seed, child = reports[0].caught_up[0].id, reports[0].children[0].id
+    events = [line.split("] ", 1)[1] for line in shown.getvalue().splitlines()]
+    first_step = events[:events.index(f"{child}: evaluated 1.00") + 1]
+    expected = [f"catching up {seed}", f"checking {seed}", f"evaluating {seed}",
+                f"evaluating {seed}: stage 1, 2 task(s), 2 at a time", f"{seed}: evaluated 0.50",
+                "selecting parents (best, seed 1)", f"diagnosing {seed}", f"self-modifying {seed}",
+                f"committing the child of {seed}", f"checking {child}", f"evaluating {child}",
+                f"evaluating {child}: stage 1, 2 task(s), 2 at a time", f"{child}: evaluated 1.00"]
+    assert [e for e in first_step if ": task " not in e] == expected
+    tasks = [e for e in first_step if ": task " in e]
+    assert [t.split(" ")[3] for t in tasks] == ["1/2", "2/2", "1/2", "2/2"]  # each task as it lands
+    assert all(re.search(r" (resolved|unresolved) \(\d+\.\ds\)$", t) for t in tasks)
+    assert sum(e.startswith("selecting parents") for e in events) == 3
 
 
 def test_git_log_shows_the_lineage_with_scores(evolved: tuple[Path, list[StepReport]]) -> None:

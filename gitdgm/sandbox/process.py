@@ -6,8 +6,10 @@ import itertools
 import logging
 import os
 import selectors
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +23,18 @@ log = logging.getLogger("gitdgm.sandbox")
 _warned = False
 _runs = itertools.count()
 
+
+
+def agent_path() -> str:
+    """PATH for a run: this machine's, with the folder of the Python that runs gitdgm first when ``python3`` would
+    otherwise be another one (gitdgm in a venv that is not activated, pipx): the packages installed with gitdgm
+    (openai for the seed agent, pytest for checks and grading) are then the ones a run's ``python3`` has."""
+    path = os.environ.get("PATH", os.defpath)
+    own = Path(sys.executable).parent
+    found = shutil.which("python3", path=path)
+    if (own / "python3").exists() and (found is None or Path(found).resolve() != Path(sys.executable).resolve()):
+        return f"{own}{os.pathsep}{path}"
+    return path
 
 class ProcessSandbox:
     """Runs commands as the calling user on the host; ``{name}`` placeholders are the host paths."""
@@ -64,7 +78,7 @@ class ProcessSandbox:
             raise SandboxError(f"sandbox cwd {workdir} is not a directory")
         marker = f"{owner.running().name}/{next(_runs)}"  # how this run's processes are found again (procs.py)
         with scratch_dir("run-") as home:  # in the owner folder (owner.py); short, for sockets the run makes
-            base = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), "TMPDIR": str(home),
+            base = {"PATH": agent_path(), "HOME": str(home), "TMPDIR": str(home),
                     "LANG": "C.UTF-8"}
             return self._run(argv, workdir, base | extra | {procs.MARKER: marker}, timeout, output_limit)
 

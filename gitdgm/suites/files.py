@@ -42,8 +42,14 @@ class DirFiles:
             shutil.copy2(self.root / rel, target, follow_symlinks=False)
 
     def paths(self) -> list[str]:
-        found = (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file() or p.is_symlink())
-        return sorted(rel for rel in found if not any(rel == e or rel.startswith(e + "/") for e in self.exclude))
+        found = (p.relative_to(self.root) for p in self.root.rglob("*") if p.is_file() or p.is_symlink())
+        kept = (rel.as_posix() for rel in found if not _bytecode(rel))
+        return sorted(rel for rel in kept if not any(rel == e or rel.startswith(e + "/") for e in self.exclude))
+
+
+def _bytecode(rel: Path) -> bool:
+    """Python's compiled files, which are never part of a task (pip writes them next to installed package data)."""
+    return rel.suffix in (".pyc", ".pyo") or "__pycache__" in rel.parts
 
 
 @dataclass(frozen=True)

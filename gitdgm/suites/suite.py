@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from gitdgm.bundled import bundled_dir
 from gitdgm.errors import ConfigError
 from gitdgm.suites.task import DIFFICULTIES, Task, load_task_dir
 
@@ -71,17 +72,13 @@ def load_suite(spec: str, *, root: Path | None = None) -> Suite:
 
 
 def builtin_dir() -> Path:
-    """Where the builtin suite lives: ``$GITDGM_BUILTIN_SUITE``, else found relative to the package."""
+    """Where the builtin suite lives: ``$GITDGM_BUILTIN_SUITE``, else what came with gitdgm."""
     if env := os.environ.get(BUILTIN_ENV):
         path = Path(env)
         if not path.is_dir():
             raise ConfigError(f"{BUILTIN_ENV}={env} is not a directory; point it at benchmarks/builtin")
         return path
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package.parent / "benchmarks" / "builtin", package / "data" / "builtin"):
-        if candidate.is_dir():
-            return candidate
-    raise ConfigError(f"the builtin suite is not installed; set {BUILTIN_ENV} to a checkout's benchmarks/builtin")
+    return bundled_dir("builtin", BUILTIN_ENV)
 
 
 def load_dir_suite(path: Path, *, name: str | None = None) -> Suite:

@@ -115,7 +115,7 @@ def short_dir() -> Path:
 def fake_model(short_dir: Path) -> FakeModel:
     model = FakeModel(str(short_dir / "model.sock"))
     server = _Server(model.socket_path, _handler(model))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield model
     server.shutdown()

@@ -64,7 +64,7 @@ def test_turn_cap_ends_cleanly(run_agent, fake_model, repo: Path) -> None:
 def test_time_cap_kills_the_running_command_and_ends_cleanly(run_agent, fake_model, repo: Path) -> None:
     fake_model.default = fake_model.calls(("bash", {"command": "sleep 30"}))
     started = time.monotonic()
-    run = run_agent(repo, GITDGM_TIME_LIMIT="2")
+    run = run_agent(repo, GITDGM_TIME_LIMIT="1")
     assert time.monotonic() - started < 10
     assert run.returncode == 0 and run.end["reason"] == "time_limit"
     assert "timed out" in run.of("tool")[0]["result"]
