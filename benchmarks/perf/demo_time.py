@@ -37,7 +37,7 @@ def run_demo(generations: int, sandbox: str, checkout: Path | None) -> tuple[flo
     with tempfile.TemporaryDirectory() as tmp:
         argv = [sys.executable, "-c", "from gitdgm.cli import main; main()", "demo", "--dir", f"{tmp}/demo",
                 "--generations", str(generations), "--sandbox", sandbox]
-        lines_flag = subprocess.run(argv[:4] + ["--help"], env=env, capture_output=True, text=True).stdout
+        lines_flag = subprocess.run(argv[:4] + ["--help"], env=env, capture_output=True, text=True, cwd=tmp).stdout
         if "--progress" in lines_flag:
             argv += ["--progress", "lines"]
         start = time.perf_counter()
