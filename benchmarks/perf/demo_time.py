@@ -3,7 +3,7 @@
 Each run is a fresh ``gitdgm demo --progress lines`` in a subprocess; the time from one progress line to the next
 is charged to the phase the first one started (the tasks of an evaluation overlap, so evaluation is charged as a
 whole). ``--checkout DIR`` times the demo of another checkout (say a worktree of an older commit: ``git worktree
-add /tmp/before v0.1.0``); one without progress lines gets its total only.
+add ../before v0.1.0``); one without progress lines gets its total only.
 
 Usage: python benchmarks/perf/demo_time.py [--runs 3] [--generations 3] [--sandbox process] [--checkout DIR]
 """
