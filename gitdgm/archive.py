@@ -41,16 +41,15 @@ class Archive:
         self.repo = pygit2.Repository(found)
         self.records = NoteStore(self.repo, RECORDS_REF)
         self.logs = NoteStore(self.repo, LOGS_REF)
-        self.load_checks: list[Callable[[Snapshot], None]] = []  # run on every load (``health.require_ready``)
 
     @property
     def path(self) -> Path:
         return Path(self.repo.workdir or self.repo.path)
 
-    def require_ready(self) -> None:
-        """Before a step: fail now, with the fix, where records were never fetched, and make the step's load
-        print its warnings and fail when there is nothing to do (``health.require_ready``)."""
-        health.require_ready(self)
+    def require_fetched(self) -> None:
+        """Fail, naming the command that fetches them, where the records were never fetched (a plain ``git
+        clone``): a load would fail the same way, but a step says so before it starts its sandbox and gateway."""
+        health.check_fetched(self.repo, health.scan_refs(self.repo), self.path)
 
     # --- reading --------------------------------------------------------------------------------------------
     def load(self) -> Snapshot:
@@ -93,10 +92,7 @@ class Archive:
             if agent.parent is not None:
                 agents[agent.parent].children.append(agent.id)
         cache.save({"summaries": {notes[c] for c in infos}, "commits": {a.commit for a in agents.values()}})
-        loaded = Snapshot(agents, warnings, agent_id(lineage.seed) if lineage.seed else None)
-        for check in self.load_checks:
-            check(loaded)
-        return loaded
+        return Snapshot(agents, warnings, agent_id(lineage.seed) if lineage.seed else None)
 
     def refresh(self, snapshot: Snapshot, commit_hex: str) -> Agent:
         """Re-read one agent (new or changed) into ``snapshot``: what a step does instead of reloading 10,000."""

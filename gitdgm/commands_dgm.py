@@ -125,7 +125,7 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
     from gitdgm.runtime import archive_config
 
     archive = Archive(archive_path)
-    archive.require_ready()
+    archive.require_fetched()
     config = _with_budget(archive_config(archive), budget)
     if dry_run:
         _dry_run(archive, config, parents, seed)
@@ -162,7 +162,7 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
     from gitdgm.runtime import archive_config
 
     archive = Archive(archive_path)
-    archive.require_ready()
+    archive.require_fetched()
     config = _with_budget(archive_config(archive), budget)
     made = admitted = 0
     spent = 0.0
@@ -217,7 +217,9 @@ def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | 
 
     from gitdgm import selection
 
-    snapshot = archive.load()
+    from gitdgm.cli import load  # the CLI registers this command, so import it lazily
+
+    snapshot = load(archive)
     pending = snapshot.pending()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     chosen = selection.choose(selection.candidates(snapshot), parents or config.selection.parents,

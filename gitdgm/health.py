@@ -2,16 +2,15 @@
 
 A plain ``git clone`` fetches neither records nor rejected agents and makes no local ``dgm/`` branch; a branch can
 point at something that is not an agent; a note can be damaged. Loading reports each here (an error when nothing
-true can be shown, else a warning), and ``require_ready`` makes a step fail with the reason instead of doing
+true can be shown, else a warning), and ``idle_reason`` lets a step fail with the reason instead of doing
 nothing and exiting 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pygit2
 
@@ -28,9 +27,6 @@ from gitdgm.refs import (
     notes_tracking,
 )
 from gitdgm.snapshot import UNREADABLE, Snapshot
-
-if TYPE_CHECKING:
-    from gitdgm.archive import Archive
 
 
 @dataclass
@@ -204,28 +200,3 @@ def idle_reason(repo: pygit2.Repository, snapshot: Snapshot) -> str | None:
                 f"{note_fix(repo, bad.commit, str(bad.info['error']))}")
     return (f"a step has nothing to do: all {_agents(len(agents))} are rejected: commit a change onto a dgm/ "
             "branch (a pending agent) for the next step to evaluate")
-
-
-def require_ready(archive: Archive, warn: Callable[[str], None] | None = None) -> None:
-    """Before a step: fail now where the archive's records were never fetched, and make the step's own load
-    print its warnings and fail when no agent is pending or admitted, instead of a step that does nothing and
-    exits 0 (the step loads once, so this costs no second load)."""
-    check_fetched(archive.repo, scan_refs(archive.repo), archive.path)
-    said: set[str] = set()
-    tell = warn or _stderr
-
-    def check(snapshot: Snapshot) -> None:
-        for warning in snapshot.warnings:
-            if warning not in said:
-                said.add(warning)
-                tell(warning)
-        if reason := idle_reason(archive.repo, snapshot):
-            raise ArchiveError(reason)
-
-    archive.load_checks.append(check)
-
-
-def _stderr(warning: str) -> None:
-    import click
-
-    click.echo(f"gitdgm: warning: {warning}", err=True)

@@ -9,6 +9,7 @@ settled by the next step, which resumes its evaluation from the task results alr
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import signal
@@ -19,10 +20,10 @@ from typing import Any
 
 import pygit2
 
-from gitdgm import selection
+from gitdgm import health, selection
 from gitdgm.archive import Agent, Archive, Snapshot
 from gitdgm.diagnose import DiagnosisFailed, agent_code, diagnose
-from gitdgm.errors import BudgetExceeded, GitdgmError, InfrastructureError, ModelUnavailable
+from gitdgm.errors import ArchiveError, BudgetExceeded, GitdgmError, InfrastructureError, ModelUnavailable
 from gitdgm.evaluate import evaluate, functional, unpack_logs
 from gitdgm.gateway import CallLimits
 from gitdgm.lock import archive_lock
@@ -32,6 +33,7 @@ from gitdgm.runtime import Runtime
 from gitdgm.selfmod import TransplantConflict, functional_check, self_modify, transplant, transplant_message
 from gitdgm.workspace import AgentSpecError
 
+log = logging.getLogger("gitdgm")
 FAULT_ENV = "GITDGM_FAULT_PHASE"  # fault injection for the crash tests: SIGKILL this process at that phase
 
 
@@ -134,6 +136,10 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
                                             reason=f"step {interrupted.get('step')} was killed in phase "
                                                    f"{interrupted.get('phase')}; its unfinished work was dropped"))
         snapshot = archive.load()  # once per step; then kept current agent by agent (archive.refresh)
+        for warning in snapshot.warnings:
+            log.warning("gitdgm: warning: %s", warning)
+        if idle := health.idle_reason(archive.repo, snapshot):
+            raise ArchiveError(idle)
         try:
             if mode != "collect" and (down := rt.gateway.probe()):
                 raise ModelUnavailable(f"{down}; this step made no child and judged no agent")
