@@ -1,4 +1,4 @@
-"""Where the seed agent and the builtin suite are: in the installed package, or in the checkout it runs from.
+"""Where gitdgm's own files are: its templates, and the seed agent and the builtin suite: in the installed package, or in the checkout it runs from.
 
 A wheel carries them as package data under ``gitdgm/data/`` (``setup.py`` copies them there at build time, from
 the folders named in ``CHECKOUT_PATHS``); an editable install or a checkout on ``PYTHONPATH`` reads them in place.
@@ -14,6 +14,7 @@ from gitdgm.errors import ConfigError
 # name in the package's data folder -> folder in a checkout (setup.py's BUNDLES must say the same)
 CHECKOUT_PATHS = {"seed_agent": "seed_agent", "builtin": "benchmarks/builtin"}
 PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = PACKAGE / "templates"  # prompts, the default gitdgm.toml, the CI workflow, the report's page
 
 
 def bundled_dir(name: str, override_env: str) -> Path:

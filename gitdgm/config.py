@@ -12,9 +12,9 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
+from gitdgm.bundled import TEMPLATES
 from gitdgm.errors import ConfigError
 
 CONFIG_FILE = "gitdgm.toml"
@@ -268,4 +268,4 @@ def unpriced_budget(config: Config) -> str | None:
 
 def default_config_text() -> str:
     """The gitdgm.toml that `gitdgm init` writes: every setting, commented."""
-    return (Path(__file__).parent / "templates" / "gitdgm.toml").read_text()
+    return (TEMPLATES / "gitdgm.toml").read_text()

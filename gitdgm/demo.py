@@ -21,7 +21,7 @@ from typing import Any
 import tomli_w
 
 from gitdgm.archive import Archive
-from gitdgm.progress import Progress
+from gitdgm.engine.progress import Progress
 from gitdgm.suites import Suite, Task
 
 @dataclass(frozen=True)
@@ -149,9 +149,9 @@ def _json(data: dict[str, str]) -> str:
 def run_demo(directory: Path, *, generations: int, parents: int, tasks: int, sandbox: str,
              echo: Callable[[str], None], progress: Progress | None = None) -> Archive:
     """Create a demo archive in ``directory`` and run ``generations`` steps on it."""
-    from gitdgm.init import init_archive
-    from gitdgm.runtime import open_runtime
-    from gitdgm.step import run_step
+    from gitdgm.archive.create import init_archive
+    from gitdgm.engine.services import open_runtime
+    from gitdgm.engine.step import run_step
     from gitdgm.suites import load_suite
 
     archive, seed = init_archive(directory)

@@ -12,9 +12,9 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from gitdgm.archive import Archive
-from gitdgm.cli import cli
-from gitdgm.init import init_archive
-from gitdgm.record import Record
+from gitdgm.cli.main import cli
+from gitdgm.archive.create import init_archive
+from gitdgm.archive.record import Record
 
 
 def make_agent_dir(path: Path) -> Path:

@@ -22,7 +22,7 @@ from typing import Any
 import tomli_w
 
 from gitdgm.archive import Agent, Archive, agent_id
-from gitdgm.init import init_archive
+from gitdgm.archive.create import init_archive
 
 # id → (module, buggy line, fixed line, wrong line, hidden check)
 TASKS: dict[str, tuple[str, str, str, str, str]] = {
@@ -117,7 +117,7 @@ def make_archive(path: Path, behaviours: dict[str, str], *, stages: list[int] | 
 
 
 def gitdgm_argv(path: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", "from gitdgm.cli import main; main()", *args, "-C", str(path)]
+    return [sys.executable, "-c", "from gitdgm.cli.main import main; main()", *args, "-C", str(path)]
 
 
 def git(path: Path, *args: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gitdgm.sandbox.readback import Limits
 from gitdgm.suites import Grade, Task, grade
-from gitdgm.workspace import Workspace, new_store
+from gitdgm.archive.scratch import Workspace, new_store
 
 
 def task_workspace(task: Task, where: Path) -> Workspace:

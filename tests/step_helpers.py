@@ -20,7 +20,7 @@ import tomli_w
 
 from gitdgm.archive import Archive
 from gitdgm.demo import demo_script, demo_tasks, write_demo_suite
-from gitdgm.init import init_archive
+from gitdgm.archive.create import init_archive
 from gitdgm.suites import load_suite
 
 PHASES = ("catch-up", "check", "evaluate", "diagnose", "self-modify", "commit")
@@ -59,12 +59,18 @@ def copy_archive(source: Path, dest: Path) -> Archive:
     return Archive(dest)
 
 
-def gitdgm(path: Path, command: str, *args: str, env: dict[str, str] | None = None,
-           timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``gitdgm`` as a real subprocess (a kill -9 must hit a process of its own)."""
-    argv = [sys.executable, "-c", "from gitdgm.cli import main; main()", command, "-C", str(path), *args]
-    return subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout,
-                          check=False)
+def gitdgm(path: Path, command: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300,
+           kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``gitdgm`` as a real subprocess (a kill -9 must hit a process of its own); ``kill_at`` a phase makes it
+    SIGKILL itself as its step enters that phase (support/faults.py)."""
+    env = {**os.environ, **(env or {})}
+    if kill_at is None:
+        argv = [sys.executable, "-c", "from gitdgm.cli import main; main()"]
+    else:
+        argv = [sys.executable, "-m", "support.faults", kill_at]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), env.get("PYTHONPATH")]))
+    return subprocess.run([*argv, command, "-C", str(path), *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
 
 
 def git(path: Path, *args: str) -> str:

@@ -21,11 +21,13 @@ from archive_helpers import (
     new_archive,
 )
 
-from gitdgm import selection, synthetic
+from gitdgm.engine import selection
+
+from support import synthetic
 from gitdgm.archive import Archive
 from gitdgm.config import SelectionConfig
 from gitdgm.errors import ArchiveError
-from gitdgm.record import Record
+from gitdgm.archive.record import Record
 
 
 # --- init -------------------------------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ def test_tree_marks_the_path_to_the_best_agent(family: Family) -> None:
 
 def test_reject_moves_an_agent_out_of_branches_and_selection(family: Family) -> None:
     archive, b = family.archive, family.b
-    archive.reject(b)
+    archive.move_to_rejected(b)
     branches = git(archive.path, "branch", "--list").split()
     assert f"dgm/{b[:12]}" not in branches and f"dgm/{family.a[:12]}" in branches
     assert git(archive.path, "rev-parse", f"refs/dgm/rejected/{b[:12]}").strip() == b
@@ -205,16 +207,16 @@ def test_an_identical_tree_is_a_duplicate_of_the_evaluated_agent(family: Family,
 
 def test_resolve_by_id_branch_and_revision(family: Family) -> None:
     archive = family.archive
-    snapshot = archive.load()
+    archive.load()
     c = family.c[:12]
-    assert archive.resolve(c, snapshot).commit == family.c
-    assert archive.resolve(f"dgm/{c}", snapshot).commit == family.c
-    assert archive.resolve(f"{family.c}", snapshot).id == c
-    assert archive.resolve(f"dgm/{c}~1", snapshot).id == family.a[:12]
+    assert archive.resolve(c).commit == family.c
+    assert archive.resolve(f"dgm/{c}").commit == family.c
+    assert archive.resolve(f"{family.c}").id == c
+    assert archive.resolve(f"dgm/{c}~1").id == family.a[:12]
     with pytest.raises(ArchiveError, match="not an agent"):
-        archive.resolve("main", snapshot)
+        archive.resolve("main")
     with pytest.raises(ArchiveError, match="unknown agent"):
-        archive.resolve("no-such-agent", snapshot)
+        archive.resolve("no-such-agent")
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
@@ -272,7 +274,7 @@ def test_a_synthetic_archive_is_consistent(tmp_path: Path) -> None:
 
 def test_show_says_why_an_agent_was_rejected(family: Family) -> None:
     archive, b = family.archive, family.b
-    archive.reject(b)
+    archive.move_to_rejected(b)
     archive.update_record(b, lambda r: Record(r.data | {"status": "rejected", "reason": "its own tests fail"}),
                           "reject")
     text = invoke("show", "-C", str(archive.path), b[:12]).stdout

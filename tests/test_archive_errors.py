@@ -17,8 +17,8 @@ from click.testing import Result
 from step_helpers import gitdgm, make_archive
 
 from gitdgm.archive import Archive
-from gitdgm.record import Record
-from gitdgm.sync import sync
+from gitdgm.archive.record import Record
+from gitdgm.archive.sync import sync
 
 
 @pytest.fixture

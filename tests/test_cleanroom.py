@@ -22,7 +22,7 @@ from gitdgm.sandbox.scratch import remove_tree
 from gitdgm.suites import load_dir_suite
 from gitdgm.suites.grade import clean_tree, grade
 from gitdgm.suites.protect import Protection
-from gitdgm.workspace import Workspace, new_store
+from gitdgm.archive.scratch import Workspace, new_store
 
 SECRET = "host-secret-5d1e"
 

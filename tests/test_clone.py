@@ -14,9 +14,9 @@ from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_
 from click.testing import Result
 
 from gitdgm.archive import Archive
-from gitdgm.clone import default_directory
-from gitdgm.refs import fetch_refspecs
-from gitdgm.sync import sync
+from gitdgm.archive.clone import default_directory
+from gitdgm.archive.refs import fetch_refspecs
+from gitdgm.archive.sync import sync
 
 
 @dataclass
@@ -34,7 +34,7 @@ def shared(tmp_path: Path) -> Shared:
     archive.write_record(seed, evaluated(None, 0, 0.4))
     best = add_child(archive, seed, "Retry failed tests", {"retry.py": "RETRY = 2\n"}, score=0.6, work=tmp_path)
     rejected = add_child(archive, seed, "Break the entry", {"tiny.py": "raise SystemExit(1)\n"}, work=tmp_path)
-    archive.reject(rejected)
+    archive.move_to_rejected(rejected)
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
     archive.repo.remotes.create("origin", str(remote))

@@ -25,7 +25,7 @@ from step_helpers import gitdgm
 from step_helpers import make_archive as make_demo_archive
 
 from gitdgm.archive import Archive
-from gitdgm.init import init_archive
+from gitdgm.archive.create import init_archive
 from gitdgm.sandbox import owner, reaper
 
 BLOCKER = '''
@@ -77,7 +77,7 @@ def start_step(path: Path, short_tmp: Path) -> tuple[subprocess.Popen[bytes], Pa
     """``gitdgm step`` in the background; returns it once its agent runs, with the agent's ``started`` file."""
     errors = path.parent / "step.stderr"
     with errors.open("wb") as stderr:
-        step = subprocess.Popen([sys.executable, "-c", "from gitdgm.cli import main; main()", "step", "-C",
+        step = subprocess.Popen([sys.executable, "-c", "from gitdgm.cli.main import main; main()", "step", "-C",
                                  str(path)], env={**os.environ, "TMPDIR": str(short_tmp)}, stdout=subprocess.DEVNULL,
                                 stderr=stderr)
     deadline = time.monotonic() + 120

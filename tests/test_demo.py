@@ -20,7 +20,7 @@ def test_demo_runs_offline_and_prints_its_table(tmp_path: Path) -> None:
     directory = tmp_path / "demo"
     env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}  # needs no key
     env["COLUMNS"] = "200"
-    result = subprocess.run([sys.executable, "-c", "from gitdgm.cli import main; main()", "demo", "--dir",
+    result = subprocess.run([sys.executable, "-c", "from gitdgm.cli.main import main; main()", "demo", "--dir",
                              str(directory), "--generations", "2", "--tasks", "4", "--parents", "1"],
                             capture_output=True, text=True, env=env, timeout=600, check=False)
     assert result.returncode == 0, result.stderr
@@ -49,7 +49,7 @@ def test_demo_runs_offline_and_prints_its_table(tmp_path: Path) -> None:
 
 def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine\n")
-    result = subprocess.run([sys.executable, "-c", "from gitdgm.cli import main; main()", "demo", "--dir",
+    result = subprocess.run([sys.executable, "-c", "from gitdgm.cli.main import main; main()", "demo", "--dir",
                              str(tmp_path)], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1 and "is not empty" in result.stderr and "Traceback" not in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]

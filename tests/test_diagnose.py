@@ -22,14 +22,14 @@ from eval_helpers import HIDDEN_MARKER, make_archive, script
 
 from gitdgm.archive import Archive
 from gitdgm.config import RoleConfig
-from gitdgm.diagnose import PromptBudget, agent_code, choose_entry, diagnose
-from gitdgm.diagnose.choice import groups, options, overflow
-from gitdgm.diagnose.prompt import build_prompt, hidden_tests
-from gitdgm.evaluate import evaluate, unpack_logs
+from gitdgm.engine.diagnose import PromptBudget, agent_code, choose_entry, diagnose
+from gitdgm.engine.diagnose.choice import groups, options, overflow
+from gitdgm.engine.diagnose.prompt import build_prompt, hidden_tests
+from gitdgm.engine.evaluate import evaluate
 from gitdgm.gateway.fake import FakeUpstream
-from gitdgm.record import Record
-from gitdgm.runtime import open_runtime
-from gitdgm.step import _tree_files, run_step
+from gitdgm.archive.record import Record
+from gitdgm.engine.services import open_runtime
+from gitdgm.engine.step import run_step
 from gitdgm.suites import Suite, load_suite
 
 HIDDEN_LINE = "assert maxer.f([1, 9, 4]) == 9"  # t2-max's hidden check, which the scripted diagnosis quotes
@@ -82,8 +82,8 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evaluated]:
         with open_runtime(archive) as rt:
             record = evaluate(rt, archive.resolve(seed))
         commit = archive.resolve(seed).commit
-        yield Evaluated(path, archive, seed, record, unpack_logs(archive.logs.read(commit)),
-                        agent_code(dict(_tree_files(archive, commit))), load_suite("suite", root=path), fake)
+        yield Evaluated(path, archive, seed, record, archive.task_logs(commit),
+                        agent_code(archive.tree_files(commit)), load_suite("suite", root=path), fake)
 
 
 def render(ev: Evaluated, entry: str, budget: PromptBudget = PromptBudget()) -> tuple[Any, Any]:

@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 
 from gitdgm.config import RoleConfig
-from gitdgm.diagnose import DiagnosisFailed, PromptBudget, choose_entry, diagnose
-from gitdgm.diagnose.budget import CAPS, allot, clip
-from gitdgm.diagnose.prompt import LABELS, build_prompt
+from gitdgm.engine.diagnose import DiagnosisFailed, PromptBudget, choose_entry, diagnose
+from gitdgm.engine.diagnose.budget import CAPS, allot, clip
+from gitdgm.engine.diagnose.prompt import LABELS, build_prompt
 from gitdgm.gateway import Gateway
 from gitdgm.gateway.fake import FakeUpstream
 from gitdgm.gateway.tokens import estimate_tokens
-from gitdgm.record import Record
+from gitdgm.archive.record import Record
 
 
 def source(module: str, functions: int) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from gitdgm.diagnose.choice import choose_entry, groups, options
-from gitdgm.record import Record, outcome_of
+from gitdgm.engine.diagnose.choice import choose_entry, groups, options
+from gitdgm.archive.record import Record, outcome_of
 
 
 def record(**tasks: dict[str, Any]) -> Record:

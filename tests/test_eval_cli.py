@@ -24,7 +24,7 @@ from eval_helpers import (
     script,
 )
 
-from gitdgm.cli import cli
+from gitdgm.cli.main import cli
 from gitdgm.gateway.fake import FakeUpstream
 
 MIXED = {"t1-add": "solve", "t2-max": "wrong", "t3-neg": "none", "t4-len": "solve"}

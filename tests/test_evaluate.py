@@ -1,4 +1,4 @@
-"""The evaluation harness through its Python API (``gitdgm.evaluate``): real git, gateway, process sandbox and
+"""The evaluation harness through its Python API (``gitdgm.engine.evaluate``): real git, gateway, process sandbox and
 seed agent, with a scripted upstream started here so each test can read every request the model was sent."""
 
 from __future__ import annotations
@@ -24,18 +24,12 @@ from eval_helpers import (
 )
 
 from gitdgm.errors import BudgetExceeded
-from gitdgm.progress import Lines
-from gitdgm.evaluate import (
-    Shard,
-    evaluate,
-    functional,
-    pack_logs,
-    stage_tasks,
-    unpack_logs,
-)
+from gitdgm.views.progress import Lines
+from gitdgm.archive.store import pack_logs, unpack_logs
+from gitdgm.engine.evaluate import Shard, evaluate, functional, stage_tasks
 from gitdgm.gateway.fake import FakeUpstream
-from gitdgm.record import Record
-from gitdgm.runtime import archive_config, open_runtime
+from gitdgm.archive.record import Record
+from gitdgm.engine.services import archive_config, open_runtime
 from gitdgm.suites import humaneval
 
 ALL_PEEK = {task: "peek" for task in TASKS}
@@ -54,7 +48,7 @@ def test_the_agent_never_sees_hidden_tests_or_reference_solutions(tmp_path: Path
     for task in TASKS:
         assert hidden_file(task) not in sent
     assert HIDDEN_MARKER not in sent and REFERENCE_MARKER not in sent and "tests_hidden" not in sent
-    logs = unpack_logs(archive.logs.read(archive.resolve(seed).commit))
+    logs = archive.task_logs(archive.resolve(seed).commit)
     assert sorted(logs) == sorted(TASKS)
     assert f"{HIDDEN_MARKER} passed" in logs["t1-add"]["test_output"]
     assert hidden_file("t1-add") not in logs["t1-add"]["patch"] and "+    return a + b" in logs["t1-add"]["patch"]

@@ -49,12 +49,11 @@ from hostile_agents import (
 )
 
 from gitdgm.archive import Agent, Archive
-from gitdgm.cli import cli
+from gitdgm.cli.main import cli
 from gitdgm.demo import LESSONS
-from gitdgm.evaluate import unpack_logs
 from gitdgm.gateway.fake import FakeUpstream
 from gitdgm.gateway.upstream import error_object
-from gitdgm.init import init_archive
+from gitdgm.archive.create import init_archive
 from gitdgm.sandbox.container import DockerSandbox, connect, leftover_containers
 from gitdgm.suites import Task, load_suite
 from gitdgm.suites.grade import GRADE_ENV
@@ -256,7 +255,7 @@ class Lab:
         assert result.exit_code == 0, f"gitdgm eval exited {result.exit_code}:\n{described(result)}"
         record = self.archive.read_record(agent.commit)
         assert record is not None and task in record.tasks, f"no result for {task}: {record and record.data}"
-        logs = unpack_logs(self.archive.logs.read(agent.commit))
+        logs = self.archive.task_logs(agent.commit)
         return Attempt(result.exit_code, result.output, record.tasks[task], logs.get(task, {}), record.data, growth,
                        seconds)
 
@@ -346,13 +345,13 @@ def test_transcript_link_to_environ_in_a_gitdgm_started_with_the_key(lab: Lab) -
     agent = lab.agent(hostile.tree(str(lab.victim)))
     before = fingerprint(lab.victim)
     env = {**os.environ, "OPENAI_API_KEY": KEY, "TMPDIR": str(lab.tmp)}
-    command = [sys.executable, "-c", "from gitdgm.cli import main; main()", "eval", agent.id, "-C", str(lab.path),
+    command = [sys.executable, "-c", "from gitdgm.cli.main import main; main()", "eval", agent.id, "-C", str(lab.path),
                "--sandbox", lab.sandbox]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     task = lab.archive.read_record(agent.commit).tasks["calc"]
     assert (task["outcome"], task["why"]) == ("unresolved", "empty_patch")
-    logs = unpack_logs(lab.archive.logs.read(agent.commit))["calc"]
+    logs = lab.archive.task_logs(agent.commit)["calc"]
     assert "was not read" in logs["transcript"] and KEY not in logs["transcript"]
     assert_contained(lab, before)
 
@@ -415,7 +414,7 @@ def test_a_run_cannot_reach_the_other_concurrent_run(lab: Lab, upstream: Quoting
     attempt = lab.eval(agent)
     record = attempt.record
     honest, hostile = record["tasks"]["count"], record["tasks"]["calc"]
-    logs = unpack_logs(lab.archive.logs.read(agent.commit))
+    logs = lab.archive.task_logs(agent.commit)
     assert honest["outcome"] == "resolved", logs["count"]["agent_output"]
     assert honest["requests"] == 6 and honest["model_errors"] == 0, honest  # its calls, none of the neighbour's
     assert 'HONEST-REPLIES [[200, "GENUINE-REPLY"]' in logs["count"]["agent_output"]

@@ -21,7 +21,7 @@ from eval_helpers import TASKS, first_requests, git, gitdgm_argv, make_archive, 
 
 from gitdgm.archive import Archive, agent_id
 from gitdgm.gateway.fake import FakeUpstream
-from gitdgm.record import Record
+from gitdgm.archive.record import Record
 
 SOLVE_ALL = dict.fromkeys(TASKS, "solve")
 
@@ -160,7 +160,7 @@ def test_eval_of_a_rejected_agent_records_results_and_keeps_note_and_ref_consist
     archive, seed = make_archive(path, SOLVE_ALL, stages=[1])
     child = harmless_child(archive, seed)
     commit = archive.resolve(child).commit
-    archive.reject(commit)
+    archive.move_to_rejected(commit)
     archive.write_record(commit, Record.new(status="rejected", parent=seed, generation=1, reason="by hand"))
 
     result = run_gitdgm(path, "eval", child)

@@ -8,7 +8,7 @@ from pathlib import Path
 from archive_helpers import add_child, evaluated, new_archive
 
 from gitdgm.archive import Archive
-from gitdgm.load_cache import CACHE_VERSION, LoadCache
+from gitdgm.archive.cache import CACHE_VERSION, LoadCache
 
 
 def listing(archive: Archive) -> dict[str, tuple[object, ...]]:

@@ -11,7 +11,7 @@ import pygit2
 import pytest
 from click.testing import CliRunner, Result
 
-from gitdgm.cli import cli
+from gitdgm.cli.main import cli
 from gitdgm.gateway.fake import FakeUpstream
 from gitdgm.gateway.listing import parse_listing
 

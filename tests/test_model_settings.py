@@ -24,7 +24,7 @@ from gitdgm.config import ModelConfig, parse_config
 from gitdgm.errors import ConfigError
 from gitdgm.gateway import Budget, CallLimits, RetryPolicy
 from gitdgm.gateway.listing import parse_listing
-from gitdgm.runtime import resolve_role
+from gitdgm.engine.services import resolve_role
 
 ASK = [{"role": "user", "content": "hello"}]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from archive_helpers import add_child, evaluated, git, invoke, new_archive, run_script
 
-from gitdgm import synthetic
+from support import synthetic
 from gitdgm.archive import Archive
-from gitdgm.record import Record, RecordError, summarise, summary_of
+from gitdgm.archive.record import Record, RecordError, summarise, summary_of
 
 FANOUT = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
 
@@ -83,7 +83,7 @@ _WRITER = textwrap.dedent("""\
     import sys, time
     from pathlib import Path
     from gitdgm.archive import Archive
-    from gitdgm.record import Record
+    from gitdgm.archive.record import Record
 
     path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     archive = Archive(path)

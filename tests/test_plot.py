@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitdgm import plot, synthetic
+from gitdgm.views import plot
+
+from support import synthetic
 from gitdgm.archive import Archive, Snapshot
-from gitdgm.commands_view import plot_command
+from gitdgm.cli.views import plot_command
 
 SVG = "{http://www.w3.org/2000/svg}"
 

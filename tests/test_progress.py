@@ -12,7 +12,8 @@ import threading
 
 from rich.console import Console
 
-from gitdgm.progress import Lines, Live, Progress, progress_display
+from gitdgm.engine.progress import Progress
+from gitdgm.views.progress import Lines, Live, progress_display
 
 
 def send(progress: Progress) -> None:

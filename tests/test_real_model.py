@@ -35,7 +35,7 @@ from click.testing import CliRunner
 from eval_helpers import make_archive
 from fixtures_real_model import RealModel
 
-from gitdgm.cli import cli
+from gitdgm.cli.main import cli
 from gitdgm.gateway import CallLimits, Gateway, RunEndpoint
 from gitdgm.gateway.check import READ_FILE_TOOL, TOOL_CAP, TOOL_PROMPT
 
@@ -209,7 +209,7 @@ def test_a_token_budget_stops_the_step_with_exit_4(real_model: RealModel, docker
     config["sandbox"] = {"backend": "docker"}
     (path / "gitdgm.toml").write_text(tomli_w.dumps(config))  # the working tree's copy is what commands read
 
-    argv = [sys.executable, "-c", "from gitdgm.cli import main; main()", "step", "-C", str(path), "--seed", "1"]
+    argv = [sys.executable, "-c", "from gitdgm.cli.main import main; main()", "step", "-C", str(path), "--seed", "1"]
     step = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
     assert step.returncode == 4, step.stdout + step.stderr
     assert "Traceback" not in step.stderr, step.stderr

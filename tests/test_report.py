@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gitdgm import synthetic
+from support import synthetic
 from gitdgm.archive import Archive, Snapshot
-from gitdgm.commands_view import report_command
-from gitdgm.record import Record
-from gitdgm.report import render_report
-from gitdgm.views import best_path
+from gitdgm.cli.views import report_command
+from gitdgm.archive.record import Record
+from gitdgm.views.report import render_report
+from gitdgm.views.model import best_path
 
 HOSTILE = '</script><b id="injected">x</b> & "quotes"'
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

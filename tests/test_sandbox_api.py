@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from gitdgm.errors import SandboxError
 from gitdgm.sandbox import open_sandbox
 from gitdgm.sandbox.base import OutputCap, substitute
-from gitdgm.sandbox.cli import sandbox as sandbox_group
+from gitdgm.cli.sandbox import sandbox as sandbox_group
 from gitdgm.sandbox.container import probe
 
 

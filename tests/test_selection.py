@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from archive_helpers import add_child, evaluated, invoke, new_archive
 
-from gitdgm import selection
+from gitdgm.engine import selection
 from gitdgm.archive import Archive, Snapshot
 from gitdgm.config import SelectionConfig
 
@@ -29,7 +29,7 @@ def archive(tmp_path: Path) -> Archive:
     add_child(archive, b, "e", {"e.py": "E = 1\n"}, status="pending", work=tmp_path)
     c = add_child(archive, seed, "c", {"c.py": "C = 1\n"}, score=0.9, work=tmp_path)
     d = add_child(archive, c, "d", {"d.py": "D = 1\n"}, score=0.95, work=tmp_path)
-    archive.reject(d)
+    archive.move_to_rejected(d)
     add_child(archive, seed, "f", {"f.py": "F = 1\n"}, score=0.9, work=tmp_path)
     return archive
 

@@ -18,10 +18,11 @@ from step_helpers import branches, git, gitdgm, make_archive, notes
 
 from gitdgm.archive import Archive, agent_id
 from gitdgm.demo import IMPROVEMENT_MARKER
-from gitdgm.progress import Lines, Progress
-from gitdgm.record import Record
-from gitdgm.runtime import open_runtime
-from gitdgm.step import StepReport, run_step
+from gitdgm.engine.progress import Progress
+from gitdgm.views.progress import Lines
+from gitdgm.archive.record import Record
+from gitdgm.engine.services import open_runtime
+from gitdgm.engine.step import StepReport, run_step
 
 PROMPT = "dgm_agent/prompts/system.md"
 

@@ -1,6 +1,7 @@
 """A step that is killed, starved or fed nonsense leaves a valid archive, and the next step carries on.
 
-``gitdgm step`` runs as a real subprocess; ``GITDGM_FAULT_PHASE`` makes it SIGKILL itself as it enters a phase.
+``gitdgm step`` runs as a real subprocess; ``kill_at`` makes it SIGKILL itself as it enters a phase
+(``support/faults.py``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from step_helpers import (
 )
 
 from gitdgm.archive import Archive
-from gitdgm.runtime import open_runtime
-from gitdgm.step import FAULT_ENV, Journal, settle
+from gitdgm.engine.services import open_runtime
+from gitdgm.engine.generation import Generation
+from gitdgm.engine.journal import Journal
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +47,7 @@ def ready(tmp_path_factory: pytest.TempPathFactory, fresh: Path) -> Path:
     path = tmp_path_factory.mktemp("ready") / "archive"
     archive = copy_archive(fresh, path)
     with open_runtime(archive) as rt:
-        snapshot = archive.load()
-        outcome = settle(rt, snapshot, Journal(archive, "fixture"), snapshot.seed(), "pending")
+        outcome = Generation(rt, Journal(archive, "fixture")).settle(archive.load().seed(), "pending")
     assert outcome.status == "evaluated" and outcome.score == pytest.approx(0.5)
     return path
 
@@ -72,7 +73,7 @@ def test_kill_at_each_phase_then_step_again(phase: str, fresh: Path, ready: Path
     copy_archive(fresh if phase == "catch-up" else ready, path)
     before = set(notes(path))
 
-    killed = gitdgm(path, "step", "--seed", "1", env={FAULT_ENV: phase})
+    killed = gitdgm(path, "step", "--seed", "1", kill_at=phase)
     assert killed.returncode == -9, killed.stderr
     assert (path / ".git" / "gitdgm" / "journal.json").is_file()
     after_kill = assert_valid(path)
@@ -165,7 +166,7 @@ def test_budget_exhausted_mid_step_exits_4_and_the_next_step_resumes(fresh: Path
 def test_a_second_concurrent_step_exits_5(ready: Path, tmp_path: Path) -> None:
     path = tmp_path / "archive"
     copy_archive(ready, path)
-    first = subprocess.Popen([sys.executable, "-c", "from gitdgm.cli import main; main()", "step", "-C", str(path)],
+    first = subprocess.Popen([sys.executable, "-c", "from gitdgm.cli.main import main; main()", "step", "-C", str(path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         lock = path / ".git" / "gitdgm" / "step.lock"

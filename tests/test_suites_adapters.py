@@ -14,7 +14,7 @@ from gitdgm.errors import ConfigError
 from gitdgm.sandbox import open_sandbox
 from gitdgm.suites import load_suite
 from gitdgm.suites import swebench as swe
-from gitdgm.workspace import Workspace
+from gitdgm.archive.scratch import Workspace
 from grading_helpers import grade_workspace, task_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"

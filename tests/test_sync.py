@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from gitdgm.archive import Archive
-from gitdgm.commands_sync import ci_group, sync_command
+from gitdgm.cli.remote import ci_group, sync_command
 from gitdgm.errors import ArchiveError
-from gitdgm.init import WORKFLOW_FILE, workflow_text
-from gitdgm.notes_merge import merge_record_data, merge_trees
-from gitdgm.record import Record
-from gitdgm.sync import sync
+from gitdgm.archive.create import WORKFLOW_FILE, workflow_text
+from gitdgm.archive.notes_merge import merge_record_data, merge_trees
+from gitdgm.archive.record import Record
+from gitdgm.archive.sync import sync
 
 
 def git(cwd: Path, *args: str) -> str:

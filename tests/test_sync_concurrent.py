@@ -10,7 +10,7 @@ from pathlib import Path
 from test_sync import make_archive
 
 from gitdgm.archive import Archive
-from gitdgm.sync import sync
+from gitdgm.archive.sync import sync
 
 RUNNERS = 4
 ROUNDS = 3
@@ -21,8 +21,8 @@ RUNNER = r"""
 import json, sys, time
 from pathlib import Path
 from gitdgm.archive import Archive
-from gitdgm.record import Record
-from gitdgm.sync import sync
+from gitdgm.archive.record import Record
+from gitdgm.archive.sync import sync
 
 clone, barrier, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 rounds, runners = int(sys.argv[4]), int(sys.argv[5])

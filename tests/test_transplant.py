@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from step_helpers import git
 
 from gitdgm.archive import Archive, agent_id
-from gitdgm.cli import cli
-from gitdgm.record import Record
+from gitdgm.cli.main import cli
+from gitdgm.archive.record import Record
 
 
 def child(archive: Archive, parent: str, path: str, text: str, subject: str) -> str:

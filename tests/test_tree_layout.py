@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from gitdgm import plot, synthetic, tree_svg
+from gitdgm.views import plot
+
+from support import synthetic
+
+from gitdgm.views import tree_svg
 from gitdgm.archive import Archive, Snapshot
-from gitdgm.views import best_path
+from gitdgm.views.model import best_path
 
 SVG = "{http://www.w3.org/2000/svg}"
 GRAPHVIZ_PROGRAMS = ("dot", "twopi", "sfdp")
@@ -44,7 +48,7 @@ def without_graphviz() -> dict[str, str]:
 
 
 def run_gitdgm(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from gitdgm.cli import main; main()", *args], env=env,
+    return subprocess.run([sys.executable, "-c", "from gitdgm.cli.main import main; main()", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -13,8 +13,8 @@ import yaml
 
 from gitdgm.archive import Archive
 from gitdgm.demo import run_demo
-from gitdgm.init import TEMPLATES
-from gitdgm.sync import sync
+from gitdgm.archive.create import TEMPLATES
+from gitdgm.archive.sync import sync
 
 ACTIONLINT = shutil.which("actionlint")
 needs_actionlint = pytest.mark.skipif(

@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gitdgm import synthetic
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the tests' support package
+from support import synthetic  # noqa: E402
 from gitdgm.archive import Archive
 
 TARGETS = {"build_ms": 5.0, "load_s": 1.0, "select_s": 1.5, "materialise_ratio": 2.0, "size_mb": 50.0}

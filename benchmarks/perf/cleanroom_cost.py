@@ -19,7 +19,7 @@ from gitdgm.sandbox.readback import Limits
 from gitdgm.suites import Task, load_suite
 from gitdgm.suites.files import MemoryFiles
 from gitdgm.suites.grade import clean_tree
-from gitdgm.workspace import Workspace, new_store
+from gitdgm.archive.scratch import Workspace, new_store
 
 
 def synthetic(files: int) -> Task:

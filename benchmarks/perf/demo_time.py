@@ -35,7 +35,7 @@ def run_demo(generations: int, sandbox: str, checkout: Path | None) -> tuple[flo
     if checkout:
         env["PYTHONPATH"] = str(checkout)
     with tempfile.TemporaryDirectory() as tmp:
-        argv = [sys.executable, "-c", "from gitdgm.cli import main; main()", "demo", "--dir", f"{tmp}/demo",
+        argv = [sys.executable, "-c", "from gitdgm.cli.main import main; main()", "demo", "--dir", f"{tmp}/demo",
                 "--generations", str(generations), "--sandbox", sandbox]
         lines_flag = subprocess.run(argv[:4] + ["--help"], env=env, capture_output=True, text=True, cwd=tmp).stdout
         if "--progress" in lines_flag:

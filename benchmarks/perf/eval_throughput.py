@@ -18,9 +18,9 @@ from pathlib import Path
 
 import tomli_w
 
-from gitdgm.evaluate import evaluate
-from gitdgm.init import init_archive
-from gitdgm.runtime import archive_config, open_runtime
+from gitdgm.engine.evaluate import evaluate
+from gitdgm.archive.create import init_archive
+from gitdgm.engine.services import archive_config, open_runtime
 from gitdgm.sandbox.container import probe
 
 FIX = "open('mod.py', 'w').write('def f():\\n    return 1\\n')"

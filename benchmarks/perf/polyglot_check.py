@@ -21,7 +21,7 @@ from gitdgm.sandbox.readback import Limits
 from gitdgm.suites import Task, grade
 from gitdgm.suites.polyglot import exercise_task, load_language, task_id
 from gitdgm.suites.polyglot_tracks import TRACKS
-from gitdgm.workspace import Workspace, new_store
+from gitdgm.archive.scratch import Workspace, new_store
 
 CONFIRM = ("no tests", "refactoring")  # skip reasons whose stub is expected to pass
 

@@ -15,11 +15,15 @@ import re
 import shutil
 import tempfile
 import time
+import sys
 from pathlib import Path
 
-from gitdgm import plot, synthetic
+from gitdgm.views import plot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the tests' support package
+from support import synthetic  # noqa: E402
 from gitdgm.archive import Archive, Snapshot
-from gitdgm.report import render_report
+from gitdgm.views.report import render_report
 
 ENGINES = ("dot", "twopi", "tree", "radial")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

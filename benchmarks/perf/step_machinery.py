@@ -18,12 +18,13 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+import sys
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from gitdgm import step as step_module
+from gitdgm.engine import step as step_module
 from gitdgm.archive import Archive
 from gitdgm.config import (
     Config,
@@ -32,11 +33,12 @@ from gitdgm.config import (
     SandboxConfig,
     SelectionConfig,
 )
-from gitdgm.demo import DIAGNOSIS
+from gitdgm.demo import LESSONS
 from gitdgm.errors import SandboxError
-from gitdgm.record import Record
-from gitdgm.runtime import open_runtime
-from gitdgm.synthetic import build
+from gitdgm.archive.record import Record
+from gitdgm.engine.services import open_runtime
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the tests' support package
+from support.synthetic import build  # noqa: E402
 
 TARGETS = {"process": 0.1, "docker": 1.0}
 PHASES = ("select+load", "diagnose", "self-mod", "commit+notes", "check", "eval")
@@ -77,7 +79,7 @@ def write_fixtures(root: Path) -> tuple[Path, Path, Path]:
         "test_command": "python3 check.py", "time_limit": 30, "test_time_limit": 30}))
     script = root / "model.toml"
     script.write_text(tomli_w.dumps({"schema": 1, "scenario": [
-        {"name": "diagnosis", "match": {"user": "Diagnose"}, "turns": [{"content": json.dumps(DIAGNOSIS)}]}]}))
+        {"name": "diagnosis", "match": {"user": "Diagnose"}, "turns": [{"content": json.dumps(LESSONS[0].diagnosis)}]}]}))
     return agent, root / "suite", script
 
 

@@ -11,12 +11,14 @@ import argparse
 import subprocess
 import tempfile
 import time
+import sys
 from pathlib import Path
 
-from gitdgm import synthetic
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the tests' support package
+from support import synthetic  # noqa: E402
 from gitdgm.archive import Archive
-from gitdgm.record import Record
-from gitdgm.sync import sync
+from gitdgm.archive.record import Record
+from gitdgm.archive.sync import sync
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Helpers for the tests and benchmarks only: never part of the installed package."""
