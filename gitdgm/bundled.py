@@ -1,4 +1,5 @@
-"""Where gitdgm's own files are: its templates, and the seed agent and the builtin suite: in the installed package, or in the checkout it runs from.
+"""Where gitdgm's own files are: its templates, and the seed agent and the builtin suite: in the installed package,
+or in the checkout it runs from.
 
 A wheel carries them as package data under ``gitdgm/data/`` (``setup.py`` copies them there at build time, from
 the folders named in ``CHECKOUT_PATHS``); an editable install or a checkout on ``PYTHONPATH`` reads them in place.

@@ -12,7 +12,7 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from gitdgm.bundled import TEMPLATES
 from gitdgm.errors import ConfigError
@@ -72,6 +72,10 @@ class ModelConfig:
     agent: AgentRoleConfig = field(default_factory=AgentRoleConfig)
     diagnosis: RoleConfig = field(default_factory=RoleConfig)
 
+    @overload
+    def role(self, which: Literal["agent"]) -> AgentRoleConfig: ...
+    @overload
+    def role(self, which: Literal["diagnosis"]) -> RoleConfig: ...
     def role(self, which: Literal["agent", "diagnosis"]) -> RoleConfig:
         """The role's settings with the model-wide defaults filled in (its name, its request timeout)."""
         settings = self.agent if which == "agent" else self.diagnosis
@@ -192,7 +196,7 @@ def _build(cls: type, raw: dict[str, Any], source: str, section: str) -> Any:
 
 
 def _convert(kind: Any, value: Any, source: str, where: str) -> Any:
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: [{where}] must be a table")
         return _build(kind, value, source, where)

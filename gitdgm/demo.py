@@ -24,6 +24,7 @@ from gitdgm.archive import Archive
 from gitdgm.engine.progress import Progress
 from gitdgm.suites import Suite, Task
 
+
 @dataclass(frozen=True)
 class Lesson:
     """A self-improvement the scripted model rewards: the sentence it adds to the agent's system prompt, and the

@@ -24,6 +24,7 @@ import pytest
 from gitdgm.config import RoleConfig
 from gitdgm.engine.diagnose import DiagnosisFailed, PromptBudget, choose_entry, diagnose
 from gitdgm.engine.diagnose.budget import CAPS, allot, clip
+from gitdgm.engine.diagnose.choice import overflow
 from gitdgm.engine.diagnose.prompt import LABELS, build_prompt
 from gitdgm.gateway import Gateway
 from gitdgm.gateway.fake import FakeUpstream
@@ -135,6 +136,18 @@ def test_a_large_window_shows_everything_a_small_agent_has() -> None:
         assert found[key].rstrip() in text
     assert hidden.rstrip() in text and shown["hidden_tests"] and shown["frame"] == "full"
     assert shown["log_chars"] == len(found["transcript"].rstrip()) and shown["log_elided"] == 0
+
+
+def test_an_agent_that_kept_no_log_is_diagnosed_from_the_gateways_record_of_its_calls() -> None:
+    calls = ("call 1: HTTP 200 in 0.4 s: tool calls: bash\n"
+             "call 2: HTTP 400 in 0.1 s: error: This model's maximum context length is 8192 tokens")
+    found = {"t3": {"problem": "TASK t3: count the words.\n", "transcript": "", "agent_output": "",
+                    "model_calls": calls}}
+    choice = choose_entry(record(), found, random.Random(0), entry="context_length")
+    assert choice.task == "t3" and overflow(found["t3"]).endswith("maximum context length is 8192 tokens")
+    text = build_prompt(choice, record(), found, SMALL_AGENT, "", PromptBudget(128_000, 4096)).text
+    assert "The agent kept no transcript.md. Its model calls, as gitdgm's gateway relayed them:" in text
+    assert calls in text
 
 
 def test_a_large_window_keeps_the_caps_so_a_long_run_does_not_fill_it() -> None:

@@ -52,6 +52,9 @@ def test_the_agent_never_sees_hidden_tests_or_reference_solutions(tmp_path: Path
     assert sorted(logs) == sorted(TASKS)
     assert f"{HIDDEN_MARKER} passed" in logs["t1-add"]["test_output"]
     assert hidden_file("t1-add") not in logs["t1-add"]["patch"] and "+    return a + b" in logs["t1-add"]["patch"]
+    calls = logs["t1-add"]["model_calls"].splitlines()  # the gateway's own record of the run, beside the agent's
+    assert calls[0].startswith("call 1: HTTP 200 in ") and "tool calls: bash" in calls[0]
+    assert len(calls) == len(next(s for s in script(ALL_PEEK)["scenario"] if s["name"] == "t1-add")["turns"])
 
 
 def test_a_humaneval_task_solved_with_its_canonical_solution_is_resolved(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from gitdgm.views import plot
 
 from support import synthetic
 from gitdgm.archive import Archive, Snapshot
-from gitdgm.cli.views import plot_command
+from gitdgm.cli.inspect import plot_command
 
 SVG = "{http://www.w3.org/2000/svg}"
 

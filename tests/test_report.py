@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from support import synthetic
 from gitdgm.archive import Archive, Snapshot
-from gitdgm.cli.views import report_command
+from gitdgm.cli.inspect import report_command
 from gitdgm.archive.record import Record
 from gitdgm.views.report import render_report
 from gitdgm.views.model import best_path

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from gitdgm.archive import Archive
-from gitdgm.cli.remote import ci_group, sync_command
+from gitdgm.cli.archive import ci_group, sync_command
 from gitdgm.errors import ArchiveError
 from gitdgm.archive.create import WORKFLOW_FILE, workflow_text
 from gitdgm.archive.notes_merge import merge_record_data, merge_trees

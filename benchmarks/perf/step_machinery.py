@@ -24,7 +24,8 @@ from typing import Any
 
 import tomli_w
 
-from gitdgm.engine import step as step_module
+from gitdgm.engine import generation
+from gitdgm.engine.step import run_step
 from gitdgm.archive import Archive
 from gitdgm.config import (
     Config,
@@ -59,8 +60,8 @@ def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 def instrument() -> None:
     for attr, name in (("diagnose", "diagnose"), ("self_modify", "self-mod"), ("functional_check", "check"),
                        ("evaluate", "eval")):
-        setattr(step_module, attr, timed(name, getattr(step_module, attr)))
-    for method in ("create_agent_commit", "set_branch", "write_record"):
+        setattr(generation, attr, timed(name, getattr(generation, attr)))
+    for method in ("add_agent", "admit"):  # a child's commit, branch, first note and index entry; its admission
         setattr(Archive, method, timed("commit+notes", getattr(Archive, method)))
 
 
@@ -97,7 +98,7 @@ def measure(archive: Archive, config: Config, sandbox: str, children: int) -> li
         for k in range(children + 1):  # the first child warms caches (summary cache, imports)
             timings.clear()
             start = time.perf_counter()
-            report = step_module.run_step(rt, parents=1, seed=k)
+            report = run_step(rt, parents=1, seed=k)
             total = time.perf_counter() - start
             (child,) = report.children
             assert child.status == "evaluated", child

@@ -12,10 +12,10 @@ import re
 import subprocess
 from pathlib import Path
 
-from gitdgm.archive.repository import Archive, Snapshot
-from gitdgm.errors import ArchiveError
 from gitdgm.archive.refs import BRANCH_PREFIX, RECORDS_REF, covered, fetch_refspecs
+from gitdgm.archive.repository import Archive, Snapshot
 from gitdgm.archive.sync import SyncStats, sync
+from gitdgm.errors import ArchiveError
 
 
 def clone_archive(url: str, directory: Path | None = None, remote: str = "origin") -> tuple[Archive, SyncStats]:

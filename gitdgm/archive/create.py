@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pygit2
 
+from gitdgm.archive.health import scan_refs
+from gitdgm.archive.record import Record
 from gitdgm.archive.repository import Archive
 from gitdgm.bundled import TEMPLATES, bundled_dir
 from gitdgm.config import CONFIG_FILE, default_config_text
 from gitdgm.errors import ArchiveError, ConfigError
-from gitdgm.archive.health import scan_refs
-from gitdgm.archive.record import Record
 
 SEED_ENV = "GITDGM_SEED_DIR"
 WORKFLOW_FILE = ".github/workflows/gitdgm.yml"
@@ -79,3 +79,16 @@ def _write_experiment_files(archive: Archive) -> None:
     files = {p: data for p, data in files.items() if archive.default_branch_file(p) is None}
     if files:
         archive.commit_files(files, "gitdgm: experiment settings and CI workflow")
+
+
+def write_workflow(archive: Archive, force: bool = False) -> bool:
+    """Commit the workflow template; False when the archive already has it unchanged."""
+    template = workflow_text().encode()
+    current = archive.default_branch_file(WORKFLOW_FILE)
+    if current == template:
+        return False
+    if current is not None and not force:
+        raise ArchiveError(f"{WORKFLOW_FILE} exists and differs from gitdgm's template: "
+                           "use `gitdgm ci init --force` to replace it")
+    archive.commit_files({WORKFLOW_FILE: template}, "gitdgm: CI workflow from gitdgm's template")
+    return True

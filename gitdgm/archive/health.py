@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pygit2
 
-from gitdgm.errors import ArchiveError
-from gitdgm.archive.notes import NoteStore
+from gitdgm.archive.index import UNREADABLE, Snapshot
+from gitdgm.archive.notes import NoteStore, read_blob
 from gitdgm.archive.record import Record, RecordError
 from gitdgm.archive.refs import (
     AGENT_PREFIXES,
@@ -26,7 +26,7 @@ from gitdgm.archive.refs import (
     agent_tracking,
     notes_tracking,
 )
-from gitdgm.archive.index import UNREADABLE, Snapshot
+from gitdgm.errors import ArchiveError
 
 
 @dataclass
@@ -49,9 +49,14 @@ class RefScan:
 _TRACKING_ROOTS = ("refs/remotes/", "refs/dgm/remotes/")
 
 
+def _remotes(repo: pygit2.Repository) -> list[str]:
+    """The remotes' names (pygit2 types each one optional: a remote it lists always has a name)."""
+    return [name for name in repo.remotes.names() if name is not None]
+
+
 def scan_refs(repo: pygit2.Repository) -> RefScan:
     scan = RefScan()
-    remote_prefixes = {prefix: remote for remote in repo.remotes.names()
+    remote_prefixes = {prefix: remote for remote in _remotes(repo)
                        for prefix in agent_tracking(remote).values()}
     for ref in repo.references.iterator():
         name, target = ref.name, ref.target
@@ -100,7 +105,7 @@ def check_fetched(repo: pygit2.Repository, scan: RefScan, where: Path) -> None:
         return
     remote = scan.best_remote()
     if scan.targets:
-        remotes = sorted(repo.remotes.names(), key=lambda r: r != "origin")
+        remotes = sorted(_remotes(repo), key=lambda r: r != "origin")
         fix = f"fetch them with {_sync_hint(remote or remotes[0])}" if remote or remotes else \
             "add the remote it came from (`git remote add origin URL`) and run `gitdgm sync --fetch-only`"
         raise ArchiveError(f"this archive has {_agents(len(scan.targets))} on dgm/ branches but no records "
@@ -119,7 +124,7 @@ def behind_remotes(repo: pygit2.Repository, scan: RefScan) -> list[str]:
     """What a plain ``git fetch`` brought into the remote-tracking refs that is not merged here."""
     warnings = []
     ours = _tip(repo, RECORDS_REF)
-    for remote in sorted(repo.remotes.names()):
+    for remote in sorted(_remotes(repo)):
         theirs = _tip(repo, notes_tracking(remote)[RECORDS_REF])
         newer = theirs is not None and theirs != ours and (ours is None or not repo.descendant_of(ours, theirs))
         unmerged = scan.unmerged(remote) if scan.tracking.get(remote) else 0
@@ -165,11 +170,11 @@ def note_fix(repo: pygit2.Repository, commit: str, error: str) -> str:
     if "upgrade gitdgm" in error:
         return "upgrade gitdgm to read it"
     fix = f"edit it back into a record with `git notes --ref=dgm edit {agent_id(commit)}`"
-    for remote in sorted(repo.remotes.names()):
+    for remote in sorted(_remotes(repo)):
         theirs = NoteStore(repo, notes_tracking(remote)[RECORDS_REF])
         blob = theirs.blob_id(commit)
         try:
-            if blob is not None and Record.parse(repo[blob].data):
+            if blob is not None and Record.parse(read_blob(repo, blob)):
                 return f"{fix}, or take {remote}'s copy with `git notes --ref=dgm add -f -C {blob} {agent_id(commit)}`"
         except RecordError:
             continue

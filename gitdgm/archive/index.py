@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitdgm.errors import ArchiveError
 from gitdgm.archive.record import Record
 from gitdgm.archive.refs import REJECTED_PREFIX
+from gitdgm.errors import ArchiveError
 
 #: the status of an agent whose note is not a gitdgm record: listed, but out of selection and catch-up
 UNREADABLE = "unreadable"
@@ -70,9 +70,9 @@ class Snapshot:
     def best(self) -> Agent | None:
         """The admitted agent with the highest score; ties go to the earliest generation, then the highest id, so
         every process names the same one (agents are listed in no fixed order)."""
-        scored = [a for a in list(self.agents.values()) if a.admitted and a.score is not None]
-        top = max((a.score for a in scored), default=None)
-        tied = [a for a in scored if a.score == top]  # the tie-break reads generations, so only for the few
+        scored = [(a, score) for a in list(self.agents.values()) if a.admitted and (score := a.score) is not None]
+        top = max((score for _, score in scored), default=None)
+        tied = [a for a, score in scored if score == top]  # the tie-break reads generations, so only for the few
         return max(tied, key=lambda a: (-self.generation_of(a), a.id), default=None)
 
     def seed(self) -> Agent:

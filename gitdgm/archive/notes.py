@@ -28,6 +28,30 @@ def _fanout_path(commit_hex: str) -> tuple[str, str]:
     return commit_hex[:2], commit_hex[2:]
 
 
+def read_blob(repo: pygit2.Repository, oid: pygit2.Oid | str) -> bytes:
+    """The content of blob ``oid`` (``repo[oid].data``, with the object's type checked)."""
+    blob = repo[oid]
+    if not isinstance(blob, pygit2.Blob):
+        raise TypeError(f"{oid} is a {blob.type_str}, not a blob")
+    return blob.data
+
+
+def read_tree(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Tree:
+    """Tree ``oid`` (``repo[oid]``, with the object's type checked)."""
+    tree = repo[oid]
+    if not isinstance(tree, pygit2.Tree):
+        raise TypeError(f"{oid} is a {tree.type_str}, not a tree")
+    return tree
+
+
+def named_entries(tree: pygit2.Tree) -> Iterator[tuple[str, pygit2.Object]]:
+    """``(name, object)`` for each entry of ``tree``: an object read from a tree always has its entry's name,
+    which pygit2 types as optional because an object looked up by id has none."""
+    for entry in tree:
+        assert entry.name is not None
+        yield entry.name, entry
+
+
 class NoteStore:
     """One notes ref: read one note, read all in one pass, write many in one commit."""
 
@@ -66,7 +90,7 @@ class NoteStore:
                 entry = tip.tree[path]
             except KeyError:
                 continue
-            return self.repo[entry.id].data
+            return read_blob(self.repo, entry.id)
         return None
 
     def entries(self) -> Iterator[tuple[str, pygit2.Oid]]:
@@ -74,17 +98,17 @@ class NoteStore:
         tip = self._tip()
         if tip is None:
             return
-        for entry in tip.tree:
-            if entry.type_str == "tree" and len(entry.name) == 2:
-                for leaf in self.repo[entry.id]:
-                    yield entry.name + leaf.name, leaf.id
-            elif entry.type_str == "blob" and len(entry.name) == 40:
-                yield entry.name, entry.id
+        for name, entry in named_entries(tip.tree):
+            if entry.type_str == "tree" and len(name) == 2:
+                for leaf_name, leaf in named_entries(read_tree(self.repo, entry.id)):
+                    yield name + leaf_name, leaf.id
+            elif entry.type_str == "blob" and len(name) == 40:
+                yield name, entry.id
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         """Every (annotated commit hex, note bytes), reading blobs by id (fast at 10,000 notes)."""
         for commit_hex, blob in self.entries():
-            yield commit_hex, self.repo[blob].data
+            yield commit_hex, read_blob(self.repo, blob)
 
     def write(self, notes: Mapping[str, bytes], message: str) -> None:
         """Commit ``notes`` (commit hex → bytes) on top of the current tip, retrying if another writer moved it."""
@@ -125,7 +149,8 @@ class NoteStore:
                 root.remove(commit)
         for fan, leaves in by_fan.items():
             existing = root.get(fan)
-            sub = self.repo.TreeBuilder(self.repo[existing.id]) if existing is not None else self.repo.TreeBuilder()
+            sub = self.repo.TreeBuilder(read_tree(self.repo, existing.id)) if existing is not None \
+                else self.repo.TreeBuilder()
             for rest, blob in leaves.items():
                 sub.insert(rest, blob, pygit2.enums.FileMode.BLOB)
             root.insert(fan, sub.write(), pygit2.enums.FileMode.TREE)

@@ -18,6 +18,7 @@ import pygit2
 import tomli_w
 from pygit2.enums import FileMode
 
+from gitdgm.archive.notes import named_entries, read_blob, read_tree
 from gitdgm.archive.record import Record, RecordError
 
 RANK = {"pending": 0, "evaluating": 1, "evaluated": 2, "rejected": 2}
@@ -46,11 +47,13 @@ def merge_record_data(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, A
     if stamps:
         merged["updated_at"] = max(stamps)
     shards = merged.get("shards")
-    complete = isinstance(shards, dict) and _shards_complete(shards)
+    if not isinstance(shards, dict):
+        shards = {}
+    complete = _shards_complete(shards)
     if complete:
         verdicts = {str(v) for v in shards.values()}
         merged["status"] = "rejected" if verdicts == {"rejected"} else "evaluated"
-    elif isinstance(shards, dict) and shards:
+    elif shards:
         merged["status"] = "evaluating"
     if tasks and (complete or a.get("tasks") != b.get("tasks")):
         _rescore(merged, tasks)
@@ -135,8 +138,8 @@ def _shards_complete(shards: Mapping[str, Any]) -> bool:
         seen.add(index)
     if len(counts) != 1:
         return False
-    total = int(counts.pop())
-    return seen == {str(i) for i in range(1, total + 1)}
+    count = int(counts.pop())
+    return seen == {str(i) for i in range(1, count + 1)}
 
 
 def _rescore(record: dict[str, Any], tasks: Mapping[str, Any]) -> None:
@@ -172,9 +175,9 @@ def merge_trees(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2.
         elif not flat and o == b:
             chosen = t
         else:
-            leaves = [_leaves(repo, fans.get(fan), flats.get(fan, {})) for fans, flats in
-                      ((b_fans, b_flat), (o_fans, o_flat), (t_fans, t_flat))]
-            chosen = _merge_leaves(repo, fan, *leaves, merge_blob, result)
+            b_leaves, o_leaves, t_leaves = (_leaves(repo, fans.get(fan), flats.get(fan, {})) for fans, flats in
+                                            ((b_fans, b_flat), (o_fans, o_flat), (t_fans, t_flat)))
+            chosen = _merge_leaves(repo, fan, b_leaves, o_leaves, t_leaves, merge_blob, result)
         if chosen is not None:
             root.insert(fan, chosen, FileMode.TREE)
     result.tree = root.write()
@@ -188,19 +191,19 @@ def _split(repo: pygit2.Repository, tree: pygit2.Tree | None) -> tuple[dict[str,
     fans: dict[str, pygit2.Oid] = {}
     flat: dict[str, dict[str, pygit2.Oid]] = {}
     other: dict[str, tuple[pygit2.Oid, int]] = {}
-    for entry in tree or ():
-        if entry.type_str == "tree" and len(entry.name) == 2:
-            fans[entry.name] = entry.id
-        elif entry.type_str == "blob" and len(entry.name) == 40:
-            flat.setdefault(entry.name[:2], {})[entry.name[2:]] = entry.id
+    for name, entry in named_entries(tree) if tree is not None else ():
+        if entry.type_str == "tree" and len(name) == 2:
+            fans[name] = entry.id
+        elif entry.type_str == "blob" and len(name) == 40:
+            flat.setdefault(name[:2], {})[name[2:]] = entry.id
         else:
-            other[entry.name] = (entry.id, entry.filemode)
+            other[name] = (entry.id, entry.filemode)
     return fans, flat, other
 
 
 def _leaves(repo: pygit2.Repository, subtree: pygit2.Oid | None,
             flat: Mapping[str, pygit2.Oid]) -> dict[str, pygit2.Oid]:
-    leaves = {leaf.name: leaf.id for leaf in repo[subtree]} if subtree is not None else {}
+    leaves = {name: leaf.id for name, leaf in named_entries(read_tree(repo, subtree))} if subtree is not None else {}
     return {**leaves, **flat}
 
 
@@ -217,7 +220,7 @@ def _merge_leaves(repo: pygit2.Repository, fan: str, base: Mapping[str, pygit2.O
         elif o is None or t is None:  # deleted on one side, changed on the other: keep the change
             chosen = o or t
         else:
-            data, warning = merge_blob(repo[o].data, repo[t].data, fan + name)
+            data, warning = merge_blob(read_blob(repo, o), read_blob(repo, t), fan + name)
             chosen = repo.create_blob(data)
             result.merged += 1
             if warning:

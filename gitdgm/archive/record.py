@@ -29,7 +29,7 @@ class RecordError(ValueError):
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -37,14 +37,14 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, *, status: str, parent: str | None, generation: int, **extra: Any) -> "Record":
+    def new(cls, *, status: str, parent: str | None, generation: int, **extra: Any) -> Record:
         data = {"schema": SCHEMA, "status": status, "parent": parent or "", "generation": generation,
                 "created_at": now(), "gitdgm_version": __version__}
         data.update(extra)
         return cls(data)
 
     @classmethod
-    def parse(cls, raw: bytes) -> "Record":
+    def parse(cls, raw: bytes) -> Record:
         try:
             data = tomli.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomli.TOMLDecodeError) as exc:

@@ -9,7 +9,7 @@ and its fix in health.py, the ref namespaces in refs.py. Layout and rules: docs/
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +19,7 @@ from gitdgm.archive import health
 from gitdgm.archive.cache import CommitFacts, LoadCache
 from gitdgm.archive.index import Agent, Snapshot
 from gitdgm.archive.lineage import Lineage, trace
-from gitdgm.archive.notes import RECORDS_REF
+from gitdgm.archive.notes import RECORDS_REF, read_blob
 from gitdgm.archive.record import Record, RecordError, summarise, summary_of
 from gitdgm.archive.refs import BRANCH_PREFIX, REJECTED_PREFIX, agent_id
 from gitdgm.archive.store import GitStore, MergeConflict
@@ -32,7 +32,6 @@ class Archive(GitStore):
     def __init__(self, path: Any = ".") -> None:
         super().__init__(path)
         self._index: Snapshot | None = None
-        self._lock = threading.RLock()
 
     def idle_reason(self) -> str | None:
         """Why a step has nothing to do here (no agent it could select or settle), or None."""
@@ -91,7 +90,7 @@ class Archive(GitStore):
             agents[agent_id(commit_hex)] = Agent(
                 id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, summary=facts.subject,
                 parent=agent_id(parent) if parent else None, info=summary, ref=ref,
-                _load_record=(lambda c=commit_hex, b=blob: self._parse_note(c, b)) if blob else None)
+                _load_record=functools.partial(self._parse_note, commit_hex, blob) if blob else None)
         for agent in agents.values():
             if agent.parent is not None:
                 agents[agent.parent].children.append(agent.id)
@@ -137,7 +136,7 @@ class Archive(GitStore):
     def _parse_note(self, commit_hex: str, blob: str) -> Record:
         """The full record; listing reads only its summary, so a bad task table is first seen here."""
         try:
-            return Record.parse(self.repo[blob].data)
+            return Record.parse(read_blob(self.repo, blob))
         except RecordError as exc:
             raise ArchiveError(f"agent {agent_id(commit_hex)}: its note in {RECORDS_REF} is not a gitdgm record: "
                                f"{exc}: {health.note_fix(self.repo, commit_hex, str(exc))}") from None
@@ -145,7 +144,7 @@ class Archive(GitStore):
     def _commit_facts(self, commit_hex: str, cache: LoadCache | None = None) -> CommitFacts | None:
         """A commit's tree, first parent and subject (read once, then from the load cache); None if missing."""
         def read() -> CommitFacts:
-            commit = self.repo[commit_hex]
+            commit = self.repo[commit_hex].peel(pygit2.Commit)
             parents = commit.parent_ids
             return CommitFacts(str(commit.tree_id), str(parents[0]) if parents else None,
                                commit.message.split("\n", 1)[0])
@@ -215,8 +214,9 @@ class Archive(GitStore):
     def record_results(self, agent: Agent, change: Callable[[Record | None], Record], message: str) -> Agent:
         """Change an agent's record (read-modify-write, safe against other writers); its ``record`` is the
         result."""
-        self.update_record(agent.commit, change, message)
-        return self.agent(agent.commit)
+        with self._lock:
+            self.update_record(agent.commit, change, message)
+            return self.agent(agent.commit)
 
     def adopt(self, agent: Agent) -> Agent:
         """Give an agent made outside gitdgm (a cherry-pick, a commit onto ``dgm/<id>``) its own branch and a

@@ -120,22 +120,22 @@ class Changes:
 
     def base_paths(self) -> list[str]:
         index = pygit2.Index()
-        index.read_tree(self.store[self.base])
+        index.read_tree(self.store[self.base].peel(pygit2.Tree))
         return [entry.path for entry in index]
 
     def apply(self, changes: list[Change]) -> str:
         """The starting tree with ``changes`` (a subset of ``entries()``) applied: the tree a clean room grades."""
         index = pygit2.Index()
-        index.read_tree(self.store[self.base])
+        index.read_tree(self.store[self.base].peel(pygit2.Tree))
         for change in sorted(changes, key=lambda c: not c.deleted):  # deletions first: a file may become a folder
             if change.deleted:
                 index.remove(change.path)
             else:
-                index.add(pygit2.IndexEntry(change.path, pygit2.Oid(hex=change.blob), change.mode))
+                index.add(pygit2.IndexEntry(change.path, pygit2.Oid(hex=change.blob), FileMode(change.mode)))
         return str(index.write_tree(self.store))
 
     def link_target(self, change: Change) -> str:
-        return self.store[change.blob].data.decode("utf-8", "replace")
+        return self.store[change.blob].peel(pygit2.Blob).data.decode("utf-8", "replace")
 
     def materialise(self, tree: str, directory: Path) -> Path:
         """Write ``tree`` into the new, empty ``directory``: files written fresh, links as links, never followed."""
@@ -145,7 +145,7 @@ class Changes:
         return directory
 
     def _diff(self) -> pygit2.Diff:
-        return self.store.diff(self.store[self.base], self.store[self.tree])
+        return self.store.diff(pygit2.Oid(hex=self.base), pygit2.Oid(hex=self.tree))
 
 
 def new_store(directory: Path) -> pygit2.Repository:
@@ -153,7 +153,7 @@ def new_store(directory: Path) -> pygit2.Repository:
     return pygit2.init_repository(str(directory), bare=True)
 
 
-def _mode(st_mode: int) -> int:
+def _mode(st_mode: int) -> FileMode:
     if stat.S_ISLNK(st_mode):
         return FileMode.LINK
     return FileMode.BLOB_EXECUTABLE if st_mode & 0o100 else FileMode.BLOB

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 import zlib
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from typing import Any
 import pygit2
 from pygit2.enums import CheckoutStrategy, FileMode
 
-from gitdgm.archive.notes import LOGS_REF, RECORDS_REF, NoteStore
+from gitdgm.archive.notes import LOGS_REF, RECORDS_REF, NoteStore, named_entries, read_blob
 from gitdgm.archive.record import Record
 from gitdgm.archive.refs import BRANCH_PREFIX, REJECTED_PREFIX, agent_id
 from gitdgm.archive.scratch import Workspace, snapshot
@@ -41,6 +42,8 @@ class GitStore:
         self.repo = pygit2.Repository(found)
         self.records = NoteStore(self.repo, RECORDS_REF)
         self.logs = NoteStore(self.repo, LOGS_REF)
+        # held across a write and its ``_changed``, so that the index never ends on an older write than git
+        self._lock = threading.RLock()
 
     def _changed(self, commit_hex: str, record: Record | None = None) -> None:
         """An agent's ref or note was written (``record``: the note as written, when known)."""
@@ -88,25 +91,26 @@ class GitStore:
             return _GITDGM
 
     def message(self, commit_hex: str) -> str:
-        return self.repo[commit_hex].message
+        return self.repo[commit_hex].peel(pygit2.Commit).message
 
     def set_branch(self, commit_hex: str) -> str:
         """Admit: ``refs/heads/dgm/<id>`` points at the agent (and any rejected ref is dropped)."""
         name = BRANCH_PREFIX + agent_id(commit_hex)
-        self.repo.references.create(name, pygit2.Oid(hex=commit_hex), force=True)
-        self._delete_ref(REJECTED_PREFIX + agent_id(commit_hex))
-        self._changed(commit_hex)
+        with self._lock:
+            self.repo.references.create(name, pygit2.Oid(hex=commit_hex), force=True)
+            self._delete_ref(REJECTED_PREFIX + agent_id(commit_hex))
+            self._changed(commit_hex)
         return name
 
     def move_to_rejected(self, commit_hex: str) -> str:
         """Move an agent out of ``git branch`` and selection, keeping it for inspection."""
         name = REJECTED_PREFIX + agent_id(commit_hex)
-        self.repo.references.create(name, pygit2.Oid(hex=commit_hex), force=True)
-        branch = BRANCH_PREFIX + agent_id(commit_hex)
-        ref = self.repo.references.get(branch)
-        if ref is not None and str(ref.target) == commit_hex:
-            ref.delete()
-        self._changed(commit_hex)
+        with self._lock:
+            self.repo.references.create(name, pygit2.Oid(hex=commit_hex), force=True)
+            ref = self.repo.references.get(BRANCH_PREFIX + agent_id(commit_hex))
+            if ref is not None and str(ref.target) == commit_hex:
+                ref.delete()
+            self._changed(commit_hex)
         return name
 
     def _delete_ref(self, name: str) -> None:
@@ -126,9 +130,10 @@ class GitStore:
         return Record.parse(raw) if raw is not None else None
 
     def write_records(self, records: Mapping[str, Record], message: str = "gitdgm: update records") -> None:
-        self.records.write({commit: rec.dumps() for commit, rec in records.items()}, message)
-        for commit, record in records.items():
-            self._changed(commit, record)
+        with self._lock:
+            self.records.write({commit: rec.dumps() for commit, rec in records.items()}, message)
+            for commit, record in records.items():
+                self._changed(commit, record)
 
     def write_record(self, commit_hex: str, record: Record, message: str | None = None) -> None:
         self.write_records({commit_hex: record}, message or f"gitdgm: {record.status} {agent_id(commit_hex)}")
@@ -141,8 +146,9 @@ class GitStore:
             result[:] = [change(Record.parse(raw) if raw is not None else None)]
             return result[0].dumps()
 
-        self.records.update([commit_hex], apply, message)
-        self._changed(commit_hex, result[0])
+        with self._lock:
+            self.records.update([commit_hex], apply, message)
+            self._changed(commit_hex, result[0])
         return result[0]
 
     def task_logs(self, commit_hex: str) -> dict[str, Any]:
@@ -177,12 +183,12 @@ class GitStore:
         stack = [("", self.repo[commit_hex].peel(pygit2.Tree))]
         while stack:
             prefix, tree = stack.pop()
-            for entry in tree:
+            for name, entry in named_entries(tree):
                 obj = self.repo[entry.id]
                 if isinstance(obj, pygit2.Tree):
-                    stack.append((f"{prefix}{entry.name}/", obj))
+                    stack.append((f"{prefix}{name}/", obj))
                 elif isinstance(obj, pygit2.Blob) and obj.size < MAX_CODE_FILE:
-                    out[prefix + entry.name] = obj.data
+                    out[prefix + name] = obj.data
         return out
 
     def merge_change(self, base: str, ours: str, theirs: str) -> str:
@@ -190,7 +196,7 @@ class GitStore:
 
         Raises MergeConflict naming the conflicting paths, or when ``ours`` already holds the change."""
         trees = [self.repo[commit].peel(pygit2.Tree) for commit in (base, ours, theirs)]
-        index = self.repo.merge_trees(*trees)
+        index = self.repo.merge_trees(trees[0], trees[1], trees[2])
         if index.conflicts is not None:
             paths = sorted({entry.path for trio in index.conflicts for entry in trio if entry is not None})
             raise MergeConflict(f"conflicts in: {', '.join(paths)}")
@@ -204,11 +210,11 @@ class GitStore:
         new_tree = self.repo[new].peel(pygit2.Tree)
         if old is None:
             return new_tree.diff_to_tree(swap=True).patch or ""
-        return self.repo.diff(self.repo[old].peel(pygit2.Tree), new_tree).patch or ""
+        return self.repo.diff(self.repo[old].peel(pygit2.Tree).id, new_tree.id).patch or ""
 
     def file_text(self, commit_hex: str, path: str) -> str | None:
         try:
-            return self.repo[self.repo[commit_hex].peel(pygit2.Tree)[path].id].data.decode("utf-8", "replace")
+            return read_blob(self.repo, self.repo[commit_hex].peel(pygit2.Tree)[path].id).decode("utf-8", "replace")
         except KeyError:
             return None
 
@@ -218,7 +224,7 @@ class GitStore:
             return Path(self.repo.workdir, path).read_bytes()
         try:
             head = self.repo.head.peel(pygit2.Commit)
-            return self.repo[head.tree[path].id].data
+            return read_blob(self.repo, head.tree[path].id)
         except (KeyError, pygit2.GitError):
             return None
 

@@ -19,9 +19,6 @@ from typing import Any
 
 import pygit2
 
-from gitdgm.archive.repository import Archive
-from gitdgm.config import CONFIG_FILE, load_config
-from gitdgm.errors import ArchiveError
 from gitdgm.archive.notes_merge import BlobMerge, keep_ours, merge_note_bytes, merge_trees
 from gitdgm.archive.refs import (
     BRANCH_PREFIX,
@@ -32,6 +29,9 @@ from gitdgm.archive.refs import (
     fetch_refspecs,
     notes_tracking,
 )
+from gitdgm.archive.repository import Archive
+from gitdgm.config import CONFIG_FILE, load_config
+from gitdgm.errors import ArchiveError
 
 NOTES_MERGE: dict[str, BlobMerge] = {RECORDS_REF: merge_note_bytes, LOGS_REF: keep_ours}
 MAX_ATTEMPTS = 10
@@ -188,7 +188,7 @@ class _Syncer:
                  if ref in refs and refs.get(self.notes_tracking[ref]) != refs[ref]]
         batches = [updates[i:i + BATCH] for i in range(0, len(updates), BATCH)] or [[]]
         batches[-1] = batches[-1] + notes  # notes go last, with the agents they describe
-        for batch in batches:
+        for batch in batches:  # noqa: SIM110 - pushes each batch in turn: all() would hide that side effect
             if batch and not self._push_batch(batch):
                 return False
         return True

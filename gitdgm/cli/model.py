@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from gitdgm.archive import Archive
+from gitdgm.cli.options import archive_option, json_option, open_archive, print_json
 from gitdgm.config import Config
 from gitdgm.errors import ArchiveError
 
@@ -18,11 +17,11 @@ def model_group() -> None:
 
 
 @model_group.command(name="check")
-@click.option("-C", "--archive", "archive_path", help="The archive whose gitdgm.toml to use (default: the current "
-                                                      "directory's; outside an archive, gitdgm's defaults).")
+@archive_option(default=None, help="The archive whose gitdgm.toml to use (default: the current directory's; outside "
+                                   "an archive, gitdgm's defaults).")
 @click.option("--base-url", help="Probe this OpenAI-compatible base URL instead of model.base_url.")
 @click.option("--model", help="Probe this model instead of the agent's.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option()
 def check_command(archive_path: str | None, base_url: str | None, model: str | None, as_json: bool) -> None:
     """Probe the model server: what works (ok / no / unknown, with the evidence) and the settings to use.
 
@@ -41,7 +40,10 @@ def check_command(archive_path: str | None, base_url: str | None, model: str | N
 
     config, root = _config(archive_path)
     report = check_model(config, root, base_url=base_url, model=model)
-    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else render(report))
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        click.echo(render(report))
     if error := report.error():
         raise error
 
@@ -52,9 +54,12 @@ def _config(archive_path: str | None) -> tuple[Config, Path]:
     from gitdgm.engine.services import archive_config
 
     try:
-        archive = Archive(archive_path or ".")
+        archive = open_archive(archive_path or ".")
     except ArchiveError:
         if archive_path is not None:
             raise
         return Config(), Path.cwd()
     return archive_config(archive), archive.workdir or Path.cwd()
+
+
+COMMANDS: tuple[click.Command, ...] = (model_group,)

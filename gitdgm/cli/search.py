@@ -1,62 +1,68 @@
-"""Commands that run agents: ``step``, ``run``, ``eval``, ``transplant``, ``demo`` (parse, call, print)."""
+"""Commands that run or choose agents: ``step``, ``run``, ``eval``, ``select``, ``transplant``, ``demo``.
+
+Each parses its options, calls one function of the engine and prints; the engine is imported when a command runs,
+since the step pulls in the sandbox and the model gateway.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from typing import TYPE_CHECKING
-
 from gitdgm.archive import Archive
-from gitdgm.config import Config, unpriced_budget
-from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
+from gitdgm.cli.budget import budget_option, spent, with_budget
+from gitdgm.cli.options import (
+    FC,
+    archive_option,
+    console,
+    json_option,
+    load,
+    open_archive,
+    print_json,
+    progress_option,
+    sandbox_option,
+)
+from gitdgm.config import CONFIG_FILE, Config, load_config
+from gitdgm.engine import selection
 from gitdgm.engine.progress import Progress
-from gitdgm.views.progress import MODES, progress_display
+from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
+from gitdgm.views.progress import progress_display
 
 if TYPE_CHECKING:  # the step pulls in the sandbox and gateway: imported only when a command runs
     from gitdgm.engine.step import StepReport
 
-sandbox_option = click.option("--sandbox", type=click.Choice(["auto", "docker", "process"]),
-                              help="Override the archive's sandbox backend.")
-progress_option = click.option("--progress", "progress_mode", type=click.Choice(MODES), default="auto",
-                                show_default=True, help="Live display (terminal), a line per event (logs), or off.")
-archive_option = click.option("-C", "--archive", "archive_path", default=".", show_default=True,
-                              help="The archive (a git repository).")
+
+def _parents_option(help: str, default: int | None = None) -> Callable[[FC], FC]:
+    """``--parents``: how many children a step, a run's step or a demo generation makes."""
+    if default is None:  # the archive's selection.parents, known only once the command runs
+        return click.option("--parents", type=int, help=help)
+    return click.option("--parents", type=int, default=default, show_default=True, help=help)
 
 
-def parse_budget(text: str) -> tuple[float, int]:
-    """``5``, ``$5`` or ``5usd`` → dollars; ``200000tokens`` or ``2e5tok`` → tokens."""
-    value = text.strip().lower()
-    try:
-        for suffix in ("tokens", "tok"):
-            if value.endswith(suffix):
-                return 0.0, int(float(value[: -len(suffix)]))
-        return float(value.lstrip("$").removesuffix("usd")), 0
-    except ValueError:
-        raise ConfigError(f"--budget {text!r}: give dollars (5, $5, 5usd) or tokens (200000tokens)") from None
+def _seed_option(help: str) -> Callable[[FC], FC]:
+    """``--seed``: the selection's random seed, so that a choice of parents can be repeated."""
+    return click.option("--seed", type=int, help=help)
 
 
-def _with_budget(config: Config, budget: str | None) -> Config:
-    if not budget:
-        return config
-    usd, tokens = parse_budget(budget)
-    config = dataclasses.replace(config, budget=dataclasses.replace(config.budget, max_usd=usd, max_tokens=tokens))
-    if why := unpriced_budget(config):
-        raise ConfigError(f"--budget {budget}: {why.removeprefix(f'budget.max_usd = {usd} but ')}")
-    return config
+def _seed_or_random(seed: int | None) -> int:
+    """The seed given, or a fresh one (printed or recorded, so that the draw can be repeated)."""
+    return seed if seed is not None else random.SystemRandom().randrange(2**31)
 
 
-@click.command()
-@archive_option
+@click.command(name="eval")
+@archive_option()
 @click.argument("agent")
 @click.option("--suite", help="Suite spec (default: eval.suite of gitdgm.toml).")
 @click.option("--stage", type=int, help="Run only this stage (1-based).")
 @click.option("--workers", type=int, help="Tasks run in parallel (default: eval.workers).")
 @click.option("--shard", help="Run only shard i of n of the stage's tasks, e.g. 2/3 (CI matrix).")
-@sandbox_option
-@progress_option
+@sandbox_option()
+@progress_option()
 def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | None, workers: int | None,
                  shard: str | None, sandbox: str | None, progress_mode: str) -> None:
     """Evaluate AGENT on the suite in stages and record the result in its note.
@@ -71,7 +77,7 @@ def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | 
     from gitdgm.engine.evaluate import Shard, evaluate
     from gitdgm.engine.services import archive_config, open_runtime
 
-    archive = Archive(archive_path)
+    archive = open_archive(archive_path)
     target = archive.resolve(agent)
     config = archive_config(archive)
     if workers:
@@ -95,20 +101,20 @@ def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | 
                                   f"doing: they are not scored; run `gitdgm eval {target.id}` again once fixed")
 
 
-@click.command()
-@archive_option
-@click.option("--parents", type=int, help="Children to make (default: selection.parents).")
-@click.option("--seed", type=int, help="Selection seed (default: random; recorded in the notes).")
+@click.command(name="step")
+@archive_option()
+@_parents_option("Children to make (default: selection.parents).")
+@_seed_option("Selection seed (default: random; recorded in the notes).")
 @click.option("--dry-run", is_flag=True, help="Only show what the step would do.")
-@click.option("--budget", help="Stop when this much is spent: dollars (5) or tokens (200000tokens).")
+@budget_option("Stop when this much is spent: dollars (5) or tokens (200000tokens).")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
-@click.option("--json", "as_json", is_flag=True, help="Print the step report as JSON.")
+@json_option("Print the step report as JSON.")
 @click.option("--plan", "plan_shards", type=int, metavar="N",
               help="Fan-out: breed children without evaluating them and print the (agent, shard i/N) matrix as JSON.")
 @click.option("--collect", is_flag=True, help="Fan-out: settle pending agents from their shards' results.")
-@sandbox_option
-@progress_option
+@sandbox_option()
+@progress_option()
 def step_command(archive_path: str, parents: int | None, seed: int | None, dry_run: bool, budget: str | None,
                  summary_file: Path | None, as_json: bool, plan_shards: int | None, collect: bool,
                  sandbox: str | None, progress_mode: str) -> None:
@@ -125,9 +131,9 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
     """
     from gitdgm.engine.services import archive_config
 
-    archive = Archive(archive_path)
+    archive = open_archive(archive_path)
     archive.require_fetched()
-    config = _with_budget(archive_config(archive), budget)
+    config = with_budget(archive_config(archive), budget)
     if dry_run:
         _dry_run(archive, config, parents, seed)
         return
@@ -137,21 +143,19 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
     with progress_display(progress_mode) as progress:
         report = _one_step(archive, config, parents, seed, sandbox, progress, mode, plan_shards or 1)
     if mode == "plan":
-        import json
-
-        click.echo(json.dumps({"include": report.matrix}))
+        print_json({"include": report.matrix}, indent=None)
         return
     _print_report(report, as_json, summary_file)
     _exit_for(report)
 
 
-@click.command()
-@archive_option
+@click.command(name="run")
+@archive_option()
 @click.option("-n", "steps", type=int, default=1, show_default=True, help="Steps to run.")
-@click.option("--parents", type=int, help="Children per step (default: selection.parents).")
-@click.option("--budget", help="Stop when this much is spent over all steps: dollars (5) or tokens (2e6tokens).")
-@sandbox_option
-@progress_option
+@_parents_option("Children per step (default: selection.parents).")
+@budget_option("Stop when this much is spent over all steps: dollars (5) or tokens (2e6tokens).")
+@sandbox_option()
+@progress_option()
 def run_command(archive_path: str, steps: int, parents: int | None, budget: str | None,
                 sandbox: str | None, progress_mode: str) -> None:
     """Run N steps, then print a summary (children made, admitted, best score, cost).
@@ -162,11 +166,11 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
     """
     from gitdgm.engine.services import archive_config
 
-    archive = Archive(archive_path)
+    archive = open_archive(archive_path)
     archive.require_fetched()
-    config = _with_budget(archive_config(archive), budget)
+    config = with_budget(archive_config(archive), budget)
     made = admitted = 0
-    spent = 0.0
+    cost = 0.0
     report = None
     with progress_display(progress_mode) as progress:
         for number in range(1, steps + 1):
@@ -174,24 +178,16 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
             report = _one_step(archive, config, parents, None, sandbox, progress)
             made += sum(1 for c in report.children if c.id)
             admitted += sum(1 for c in report.children if c.status == "evaluated")
-            spent += report.cost_usd
+            cost += report.cost_usd
             click.echo(f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
                        f"({report.best_score or 0:.3f})")
             if report.stopped:
                 break
-            config = _spent(config, report.cost_usd)
+            config = spent(config, report.cost_usd)
     click.echo(f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
-               f"({(report.best_score or 0) if report else 0:.3f}), cost ${spent:.4f}")
+               f"({(report.best_score or 0) if report else 0:.3f}), cost ${cost:.4f}")
     if report:
         _exit_for(report)
-
-
-def _spent(config: Config, cost_usd: float) -> Config:
-    """``config`` with a dollar budget lowered by what a step spent (the next step gets what is left)."""
-    if not config.budget.max_usd:
-        return config
-    return dataclasses.replace(config, budget=dataclasses.replace(
-        config.budget, max_usd=max(config.budget.max_usd - cost_usd, 1e-9)))
 
 
 def _exit_for(report: StepReport) -> None:
@@ -206,6 +202,7 @@ def _exit_for(report: StepReport) -> None:
 
 def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None, sandbox: str | None,
               progress: Progress, mode: str = "full", shards: int = 1) -> StepReport:
+    """One step in its own runtime (sandbox and gateway opened and closed around it)."""
     from gitdgm.engine.services import open_runtime
     from gitdgm.engine.step import run_step
 
@@ -214,15 +211,10 @@ def _one_step(archive: Archive, config: Config, parents: int | None, seed: int |
 
 
 def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | None) -> None:
-    import random
-
-    from gitdgm.engine import selection
-
-    from gitdgm.cli.main import load  # the CLI registers this command, so import it lazily
-
+    """What a step would evaluate and breed from, without a runtime (nothing is spent or written)."""
     snapshot = load(archive)
     pending = snapshot.pending()
-    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    seed = _seed_or_random(seed)
     chosen = selection.choose(selection.candidates(snapshot), parents or config.selection.parents,
                               config.selection, seed)
     click.echo(f"would evaluate {len(pending)} pending agent(s): {' '.join(a.id for a in pending) or '-'}")
@@ -230,20 +222,54 @@ def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | 
 
 
 def _print_report(report: StepReport, as_json: bool, summary_file: Path | None) -> None:
-    import json
-
+    """The step's report on stdout (markdown or JSON) and, for CI, appended to ``summary_file``."""
     markdown = report.markdown()
     if summary_file:
         with summary_file.open("a", encoding="utf-8") as f:
             f.write(markdown)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        print_json(report.as_dict())
     else:
         click.echo(markdown)
 
 
-@click.command()
-@archive_option
+@click.command(name="select")
+@archive_option()
+@click.option("-k", "count", type=int, default=None, help="Parents to draw (default: selection.parents).")
+@_seed_option("RNG seed (default: random; printed).")
+@json_option()
+def select_command(archive_path: str, count: int | None, seed: int | None, as_json: bool) -> None:
+    """Print the parents a step would choose, and every candidate's probability.
+
+    \b
+    Example:
+      gitdgm select -k 4 --seed 7
+    """
+    archive = open_archive(archive_path)
+    config = load_config(archive.default_branch_file(CONFIG_FILE)).selection
+    snapshot = load(archive)
+    cands = selection.candidates(snapshot)
+    seed = _seed_or_random(seed)
+    chosen = selection.choose(cands, count or config.parents, config, seed)
+    probs = selection.probabilities(cands, config) if cands else []
+    rows = sorted(zip(cands, probs, strict=True), key=lambda cp: -cp[1])
+    if as_json:
+        print_json({"policy": config.policy, "seed": seed, "parents": [c.id for c in chosen],
+                    "candidates": [{"id": c.id, "score": c.score, "children": c.children, "probability": p}
+                                   for c, p in rows]})
+        return
+    if not cands:
+        click.echo("No admitted agents yet: the next step evaluates pending agents first.")
+        return
+    click.echo(f"policy {config.policy}, seed {seed}: parents {' '.join(c.id for c in chosen)}")
+    for cand, p in rows[:20]:
+        click.echo(f"  {cand.id}  score {cand.score:.3f}  children {cand.children:3d}  p {p:.4f}")
+    if len(rows) > 20:
+        click.echo(f"  … {len(rows) - 20} more (use --json)")
+
+
+@click.command(name="transplant")
+@archive_option()
 @click.argument("improvement")
 @click.option("--onto", required=True, help="The agent that receives the change.")
 def transplant_command(archive_path: str, improvement: str, onto: str) -> None:
@@ -255,22 +281,21 @@ def transplant_command(archive_path: str, improvement: str, onto: str) -> None:
     Example:
       gitdgm transplant 3f9a1c2b4d5e --onto 8e7d6c5b4a39
     """
-    archive = Archive(archive_path)
+    archive = open_archive(archive_path)
     source, target = archive.resolve(improvement), archive.resolve(onto)
     child = archive.transplant(source, target)
     click.echo(f"Created pending agent {child.id} (branch dgm/{child.id}): {source.id}'s change on "
                f"{target.id}. The next `gitdgm step` evaluates it.")
 
 
-
-@click.command()
+@click.command(name="demo")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to create the demo archive (default: a new temporary directory, kept).")
 @click.option("--generations", type=int, default=3, show_default=True)
-@click.option("--parents", type=int, default=2, show_default=True, help="Children per generation.")
+@_parents_option("Children per generation.", default=2)
 @click.option("--tasks", type=int, default=6, show_default=True, help="Builtin tasks in the demo suite.")
-@sandbox_option
-@progress_option
+@sandbox_option()
+@progress_option()
 def demo_command(directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None,
                  progress_mode: str) -> None:
     """An offline end-to-end run: a temporary archive, builtin tasks and a scripted model (no API key).
@@ -281,10 +306,8 @@ def demo_command(directory: Path | None, generations: int, parents: int, tasks: 
     """
     import tempfile
 
-    from rich.console import Console
-
-    from gitdgm.views import model as views
     from gitdgm.demo import run_demo
+    from gitdgm.views import model as views
 
     directory = directory or Path(tempfile.mkdtemp(prefix="gitdgm-demo-"))
     if directory.exists() and any(directory.iterdir()):
@@ -295,9 +318,13 @@ def demo_command(directory: Path | None, generations: int, parents: int, tasks: 
         archive = run_demo(directory, generations=generations, parents=parents, tasks=tasks,
                            sandbox=sandbox or "process", echo=click.echo, progress=progress)
     snapshot = archive.load()
-    console = Console()
-    console.print(views.ls_table(snapshot, views.sorted_agents(snapshot), console.width))
-    console.print(views.lineage_tree(snapshot))
+    out = console()
+    out.print(views.ls_table(snapshot, views.sorted_agents(snapshot), out.width))
+    out.print(views.lineage_tree(snapshot))
     click.echo(f"\nExplore it: cd {directory} && git log --graph --notes=dgm --all --oneline; gitdgm show <id>.\n"
                "For a real run: gitdgm init my-archive, set model.name (and model.base_url for vLLM, Ollama or "
                "llama.cpp) in gitdgm.toml, export OPENAI_API_KEY, then gitdgm step.")
+
+
+COMMANDS: tuple[click.Command, ...] = (eval_command, step_command, run_command, select_command, transplant_command,
+                                       demo_command)

@@ -39,7 +39,7 @@ class Shard:
     count: int
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
         try:
             index, count = (int(x) for x in text.split("/"))
         except ValueError:
@@ -240,8 +240,8 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         task.write_repo(repo)
         try:
             workspace = Workspace(repo, new_store(tmp / "store"), rt.repo_limits)
-        except Untrusted as why:
-            raise ConfigError(f"task {task.id}: its own repository cannot be taken ({why}); "
+        except Untrusted as exc:
+            raise ConfigError(f"task {task.id}: its own repository cannot be taken ({exc}); "
                               "raise [sandbox] max_repo_mb / max_repo_files in gitdgm.toml") from None
         try:
             request = AgentRequest(spec, agent_dir, workspace, task.problem, limit, rt.role("agent"), agent.id,
@@ -253,7 +253,7 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         except SandboxError as exc:
             return _errored(task, stage, started, f"the sandbox failed: {exc}")
     outcome, why = judge(run, graded)
-    result = {
+    result: dict[str, Any] = {
         "outcome": outcome, "why": why or None, "stage": stage, "duration": round(time.monotonic() - started, 2),
         "agent_seconds": round(run.result.duration, 2), "exit_code": run.result.exit_code,
         "patch_lines": patch.count("\n"), "tokens": run.usage.total_tokens,
@@ -269,6 +269,7 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
             result["tampering"].append(f"... and {len(tampering) - TAMPERING_SHOWN} more, listed in the task's logs")
     logs = {"outcome": outcome, "why": why, "problem": task.problem[:LOG_LIMIT], "patch": patch[:LOG_LIMIT],
             "agent_output": run.log_tail[-LOG_LIMIT:], "transcript": run.transcript[-LOG_LIMIT:],
+            "model_calls": run.model_calls[-LOG_LIMIT:],
             "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:],
             "tampering": "\n".join(tampering)[:LOG_LIMIT]}
     return result, logs

@@ -82,6 +82,7 @@ class AgentRun:
     usage: Usage
     transcript: str  # the agent's own transcript.md (head and tail), for the diagnosis
     log_tail: str  # the agent's stdout/stderr (tail)
+    model_calls: str = ""  # its calls as the gateway relayed them (one line each, the tail): a log it cannot forge
     refused: str = ""
 
     @property
@@ -128,9 +129,10 @@ def run_agent(request: AgentRequest, sandbox: Sandbox, gateway: Gateway) -> Agen
                                  read_only={"agent"})  # one copy serves all of an evaluation's runs
         finally:
             usage = gateway.close_run(endpoint.token)
+        model_calls = gateway.calls_summary(endpoint.token, LOG_TAIL)
         transcript = read_head_and_tail(io_dir, "out/transcript.md", LOG_TAIL)
     try:
         changes, refused = request.workspace.changes(), ""
     except Untrusted as why:
         changes, refused = None, f"what the agent left cannot be taken: {why}"
-    return AgentRun(result, changes, usage, transcript, result.output[-LOG_TAIL:], refused)
+    return AgentRun(result, changes, usage, transcript, result.output[-LOG_TAIL:], model_calls, refused)

@@ -7,15 +7,15 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 from gitdgm.archive import Archive
-from gitdgm.config import CONFIG_FILE, Config, RoleConfig, load_config
+from gitdgm.config import CONFIG_FILE, AgentRoleConfig, Config, RoleConfig, load_config
+from gitdgm.engine.progress import Progress
 from gitdgm.gateway import Budget, Gateway, RetryPolicy
 from gitdgm.gateway.listing import Listing, parse_listing
 from gitdgm.gateway.tokens import DEFAULT_CONTEXT_WINDOW
 from gitdgm.gateway.upstream import configured_upstream
-from gitdgm.engine.progress import Progress
 from gitdgm.sandbox import Sandbox, open_sandbox, owner, reaper
 from gitdgm.sandbox.readback import Limits
 from gitdgm.sandbox.scratch import scratch_dir
@@ -40,6 +40,10 @@ class Runtime:
         box = self.config.sandbox
         return Limits(max_files=box.max_repo_files, max_bytes=box.max_repo_mb * 2**20)
 
+    @overload
+    def role(self, which: Literal["agent"]) -> AgentRoleConfig: ...
+    @overload
+    def role(self, which: Literal["diagnosis"]) -> RoleConfig: ...
     def role(self, which: Literal["agent", "diagnosis"]) -> RoleConfig:
         """The role's settings as its calls use them (``resolve_role``), resolved once per runtime."""
         if which not in self._roles:
@@ -50,7 +54,10 @@ class Runtime:
         return self._roles[which]
 
 
-def resolve_role(role: RoleConfig, listing: Listing | None) -> RoleConfig:
+_Role = TypeVar("_Role", bound=RoleConfig)
+
+
+def resolve_role(role: _Role, listing: Listing | None) -> _Role:
     """``role`` with its context window known (as set, else as the server's model list states, else the default)
     and its ``max_tokens`` at most half of it, so that a reply never takes the whole window."""
     window = role.context_window or (listing.window(role.name) if listing else None) or DEFAULT_CONTEXT_WINDOW

@@ -2,8 +2,8 @@
 
 Counts come from the upstream's own ``usage`` field, so that the totals gitdgm records match the
 provider's bill; only a reply that carries none is counted by estimate (tokens.py), and its tokens are
-also added to ``estimated_tokens`` so that records say how much of a total is estimated. All methods are thread-safe: the gateway
-serves many sandboxes at once. Budgets are enforced with reservations (see Budget).
+also added to ``estimated_tokens`` so that records say how much of a total is estimated. All methods are
+thread-safe: the gateway serves many sandboxes at once. Budgets are enforced with reservations (see Budget).
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ class Budget:
 
     Before a completion is forwarded, its worst case is reserved: its ``max_tokens`` or
     ``max_completion_tokens`` (times ``n``), or ``completion_reservation`` when it sets neither, plus its
-    prompt estimated from the body's size (a token per 3 bytes). It is refused when what is used, what calls in flight have
-    reserved and its own reservation would pass a limit; a call that finds nothing else in flight may
+    prompt estimated from the body's size (a token per 3 bytes). It is refused when what is used, what calls in
+    flight have reserved and its own reservation would pass a limit; a call that finds nothing else in flight may
     start with what is left as its reservation, so a budget smaller than one call's worst case still
     makes progress. When a call settles, its reservation is released and its real usage counted. The
     total can therefore exceed a limit by at most what calls in flight use beyond their reservations.

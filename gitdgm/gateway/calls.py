@@ -43,5 +43,6 @@ def estimated_usage(request: dict[str, Any], response: dict[str, Any]) -> dict[s
 def completion_reservation(request: dict[str, Any], ledger: Ledger) -> int:
     """The most completion tokens a request may cost: its own cap (times ``n``), or the budget's default."""
     caps = [v for v in (request.get("max_completion_tokens"), request.get("max_tokens")) if type(v) is int and v > 0]
-    choices = request.get("n") if type(request.get("n")) is int and request["n"] > 1 else 1
+    n = request.get("n")
+    choices = n if type(n) is int and n > 1 else 1
     return (max(caps) if caps else ledger.budget.completion_reservation) * choices

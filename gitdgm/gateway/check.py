@@ -150,8 +150,10 @@ def _json_object(data: bytes) -> dict[str, Any]:
 
 def _usage(data: dict[str, Any]) -> tuple[int, int] | None:
     usage = data.get("usage")
-    counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens")] if isinstance(usage, dict) else []
-    return (counts[0], counts[1]) if counts and all(type(c) is int for c in counts) else None
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    return (prompt, completion) if type(prompt) is int and type(completion) is int else None
 
 
 def _tokens(usage: tuple[int, int]) -> str:
@@ -283,7 +285,8 @@ class _Probes:
     def called(name: str, answer: _Answer) -> Finding:
         calls = answer.message.get("tool_calls")
         first = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else {}
-        function = first.get("function") if isinstance(first.get("function"), dict) else {}
+        function = first.get("function")
+        function = function if isinstance(function, dict) else {}
         if function.get("name") == "read_file":
             return Finding(name, "ok", f"called read_file({str(function.get('arguments'))[:80]})")
         said = str(answer.message.get("content") or "")[:80]

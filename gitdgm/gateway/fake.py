@@ -114,11 +114,10 @@ class FakeUpstream:
         self._errors_sent: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._connection = threading.local()  # the socket of the request this thread answers, to watch it
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
-        self._server.handle_error = lambda request, address: None  # a client that hung up is routine
-        self._server.fake = self  # type: ignore[attr-defined]
+        self._server.fake = self
         self._thread: threading.Thread | None = None
 
     @property
@@ -229,14 +228,24 @@ class FakeUpstream:
         return True
 
 
+class _Server(ThreadingHTTPServer):
+    """The scripted FM's HTTP server; its handlers reach the script through ``fake``."""
+
+    fake: FakeUpstream
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up is routine
+
+
 class _Handler(BaseHTTPRequestHandler):
+    server: _Server
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # small replies must not wait for a delayed ACK
     server_version = "gitdgm-scripted-fm"
 
     def _serve(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        fake: FakeUpstream = self.server.fake  # type: ignore[attr-defined]
+        fake = self.server.fake
         fake._connection.socket = self.connection
         try:
             status, payload, headers = fake.answer(self.path, self.headers.get("Authorization", ""), body)
@@ -244,7 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         streamed = isinstance(payload, bytes)
-        data = payload if streamed else json.dumps(payload).encode()
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/event-stream" if streamed else "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -255,7 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib's signature: `format` shadows the builtin
         pass
 
 

@@ -39,7 +39,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: agents reuse one connection for all their calls
     server_version = "gitdgm-gateway"
     timeout = 900  # drop connections idle this long
-    server: Connection  # type: ignore[assignment]
+    server: Connection  # type: ignore[assignment]  # what this handler serves, in place of a socketserver
+
+    def __init__(self, request: socket.socket, client_address: Any, server: Connection) -> None:
+        super().__init__(request, client_address, server)  # type: ignore[arg-type]  # see ``server`` above
 
     def _serve(self) -> None:
         gateway, run = self.server
@@ -111,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
     def address_string(self) -> str:
         return "unix"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib's signature: `format` shadows the builtin
         log.debug("gitdgm gateway: " + format, *args)
 
 

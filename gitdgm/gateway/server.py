@@ -39,7 +39,7 @@ from gitdgm.gateway.listen import Listeners
 from gitdgm.gateway.scrub import Scrubber
 from gitdgm.gateway.stream import Relay, StreamTally
 from gitdgm.gateway.tokens import estimate_tokens
-from gitdgm.gateway.transcript import Transcript
+from gitdgm.gateway.transcript import Transcript, calls_summary
 from gitdgm.gateway.upstream import RETRY_STATUSES, Call, Reply, RetryPolicy, Upstream, error_body
 
 log = logging.getLogger(__name__)
@@ -192,6 +192,11 @@ class Gateway:
         with self._lock:
             return self._transcripts.get(token)
 
+    def calls_summary(self, token: str, limit: int) -> str:
+        """The run's model calls, one line each, its last ``limit`` characters ("" without transcripts)."""
+        path = self.transcript_path(token)
+        return calls_summary(path, limit) if path is not None else ""
+
     @property
     def total(self) -> Usage:
         return self._ledger.total
@@ -288,7 +293,8 @@ class Gateway:
             self._ledger.record_error(run.token)
             return Reply(400, error_body(f"gitdgm gateway: request body is not JSON ({exc})", "invalid_request_error"))
         streaming = bool(request.get("stream"))
-        options = request.get("stream_options") if isinstance(request.get("stream_options"), dict) else {}
+        options = request.get("stream_options")
+        options = options if isinstance(options, dict) else {}
         tally = StreamTally(hide_usage_chunk=not options.get("include_usage"))
         sent = capped(request, run.limits.max_tokens)
         if streaming:  # ask for the usage chunk, so that streamed calls are counted too
@@ -298,7 +304,8 @@ class Gateway:
         models = [str(request["model"])] if request.get("model") else []
         if self._ledger.budget.max_usd is not None and not self._ledger.priced(models):
             self._ledger.record_error(run.token)
-            message = (f"gitdgm gateway: model {models[0] if models else '(none)'!r} has no price in gitdgm.toml and the"
+            model = models[0] if models else "(none)"
+            message = (f"gitdgm gateway: model {model!r} has no price in gitdgm.toml and the"
                        " budget is in dollars, so its calls cannot be counted against it; use a priced model")
             return Reply(400, error_body(message, "invalid_request_error", "model_not_priced"))
         try:

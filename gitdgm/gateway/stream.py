@@ -11,7 +11,7 @@ whether it was read to the end, broken off by the agent, or never read at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from gitdgm.gateway.upstream import Stream
@@ -78,7 +78,7 @@ class StreamTally:
         }
 
 
-def relay(lines: Iterator[bytes], tally: StreamTally) -> Iterator[bytes]:
+def relay(lines: Iterator[bytes], tally: StreamTally) -> Generator[bytes, None, None]:
     """Regroup lines into events, let the tally see each, and pass on those it keeps."""
     event: list[bytes] = []
     for line in lines:
@@ -102,6 +102,11 @@ class Relay:
 
     def __iter__(self) -> Iterator[bytes]:
         return self._events
+
+    @property
+    def broken(self) -> str:
+        """Why the upstream stream ended before its end ("" when it did not)."""
+        return self._lines.broken
 
     def close(self) -> None:
         settle, self._settle = self._settle, None

@@ -13,6 +13,7 @@ gateway opened, and a write is refused once the file's path no longer names that
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
@@ -121,3 +122,43 @@ class Transcript:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+CALL_TEXT = 240  # characters of each call's answer (or error) in a summary
+
+
+def calls_summary(path: Path, limit: int) -> str:
+    """One line per model call of a transcript (status, seconds, the start of the answer or the error), the last
+    ``limit`` characters of them: what the diagnosis reads of a run whose agent kept no log of its own. The file
+    is the gateway's, written on the host where no sandbox reaches, and it is read line by line."""
+    lines: collections.deque[str] = collections.deque()
+    size = 0
+    try:
+        with open(path, "rb") as transcript:
+            for number, raw in enumerate(transcript, start=1):
+                lines.append(_call_line(number, raw))
+                size += len(lines[-1]) + 1
+                while size > limit and len(lines) > 1:
+                    size -= len(lines.popleft()) + 1
+    except OSError:
+        return ""
+    return "\n".join(lines)[-limit:]
+
+
+def _call_line(number: int, raw: bytes) -> str:
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return f"call {number}: (unreadable transcript line)"
+    response = entry.get("response")
+    status = entry.get("status")
+    if status == 200 and isinstance(response, dict):
+        message = ((response.get("choices") or [{}])[0] or {}).get("message") or {}
+        tools = [str((call.get("function") or {}).get("name")) for call in message.get("tool_calls") or []]
+        what = str(message.get("content") or "") or (f"tool calls: {', '.join(tools)}" if tools else "(empty)")
+    elif isinstance(response, dict) and isinstance(response.get("error"), dict):
+        what = f"error: {response['error'].get('message')}"
+    else:
+        what = f"error: {response}"
+    what = " ".join(what.split())
+    return f"call {number}: HTTP {status} in {entry.get('duration_s')} s: {what[:CALL_TEXT]}"

@@ -52,7 +52,8 @@ class RetryPolicy:
 class Stream(Protocol):
     """A streamed body: iterated as it comes, and closed once done with, read to the end or not."""
 
-    broken: str  # why it ended before its end ("" when it did not)
+    @property
+    def broken(self) -> str: ...  # why it ended before its end ("" when it did not)
 
     def __iter__(self) -> Iterator[bytes]: ...
 

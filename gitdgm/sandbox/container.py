@@ -27,7 +27,7 @@ from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
 
 DEFAULT_IMAGE = "gitdgm-sandbox:latest"
 LABEL = "gitdgm.sandbox"
-OWNER_LABEL, ARCHIVE_LABEL = "gitdgm.owner", "gitdgm.archive.repository"  # who started it (owner.py), for the reaper
+OWNER_LABEL, ARCHIVE_LABEL = "gitdgm.owner", "gitdgm.archive"  # who started it (owner.py), for the reaper
 MOUNT_ROOT = "/gitdgm"
 _SOCKET_DIR = f"{MOUNT_ROOT}/.gateway"
 

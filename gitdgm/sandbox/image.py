@@ -165,6 +165,6 @@ def _stream(argv: list[str], progress: Progress, env: dict[str, str] | None = No
         assert proc.stdout is not None
         for line in proc.stdout:
             progress(line.rstrip())
-            tail = (tail + [line.strip()])[-3:]
+            tail = [*tail, line.strip()][-3:]
     if proc.returncode != 0:
         raise SandboxError(f"{argv[0]} failed (exit {proc.returncode}): {' | '.join(tail)}")

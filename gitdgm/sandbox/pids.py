@@ -60,7 +60,7 @@ class PidsGroup:
 def kill_tasks(group: Path) -> int:
     """SIGKILL every task of ``group`` until none is left (forks racing the kill are caught by the next round);
     returns how many were killed."""
-    killed = set()
+    killed: set[tuple[int, int]] = set()
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
         try:
@@ -143,6 +143,6 @@ def nproc_limit(allowance: int) -> int:
 
 def set_nproc(limit: int) -> None:
     """Called in the child: lower the soft and hard RLIMIT_NPROC (never raise them)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
     cap = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
     resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))

@@ -11,12 +11,12 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gitdgm.archive.scratch import Change, Changes
 from gitdgm.errors import ConfigError
 from gitdgm.sandbox.base import RunResult
 from gitdgm.sandbox.scratch import scratch_dir
 from gitdgm.suites.protect import Protection
 from gitdgm.suites.task import Task
-from gitdgm.archive.scratch import Change, Changes
 
 Outcome = Literal["resolved", "unresolved", "error"]
 # Exit codes of `sh` when the command itself could not run: the task's setup is at fault, not the agent.

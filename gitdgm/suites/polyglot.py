@@ -84,8 +84,8 @@ def load_language(lang_dir: Path) -> tuple[list[Task], list[Skip]]:
     tasks: list[Task] = []
     skipped: list[Skip] = []
     for exercise in exercises:
-        if why := why_skipped(exercise, language):
-            skipped.append((task_id(language, exercise), why))
+        if reason := why_skipped(exercise, language):
+            skipped.append((task_id(language, exercise), reason))
         else:
             tasks.append(exercise_task(exercise, language, difficulties.get(exercise.name, "medium")))
     return tasks, skipped

@@ -119,7 +119,7 @@ class _Fields:
         value = self.data[key]
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ConfigError(f"{self.path}: field '{key}' must be a {kind.__name__}, not {type(value).__name__}")
-        if kind is str and not value.strip():
+        if kind is str and isinstance(value, str) and not value.strip():
             raise ConfigError(f"{self.path}: field '{key}' is empty; give it a value")
         return value
 

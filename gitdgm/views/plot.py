@@ -197,7 +197,7 @@ def _html_escape(text: str) -> str:
 def render_tree(view: TreeView) -> bytes:
     """The tree as an SVG document, by igraph or Graphviz; a missing Graphviz is one clear error, not a traceback."""
     if view.engine in IGRAPH_ENGINES:
-        from gitdgm import tree_svg  # igraph takes ~0.4 s to import: only when drawing
+        from gitdgm.views import tree_svg  # igraph takes ~0.4 s to import: only when drawing
 
         return tree_svg.render(view)
     import graphviz

@@ -18,8 +18,8 @@ from typing import IO
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress as RichProgress, ProgressColumn, SpinnerColumn, Task, TextColumn, \
-    TimeElapsedColumn
+from rich.progress import BarColumn, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 from gitdgm.engine.progress import Progress

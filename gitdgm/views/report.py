@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from gitdgm import __version__
-
-from gitdgm.views import plot
 from gitdgm.archive import Archive, Snapshot
+from gitdgm.views import plot
 from gitdgm.views.model import agent_row, best_path, show_data
 
 DIFF_LIMIT = 200_000  # characters of one agent's diff embedded in the page

@@ -110,15 +110,15 @@ def render(view: TreeView) -> bytes:
 def _edges(view: TreeView, placed: dict[str, Point], radial: bool) -> list[str]:
     """Straight lines parent → child (centre to centre on rings, box to box top-down), the best lineage last."""
     on_best = set(view.best)
-    children = [a for a in view.shown if a.parent in placed]
+    children = [(a, a.parent) for a in view.shown if a.parent is not None and a.parent in placed]
     out = []
-    for agent in sorted(children, key=lambda a: a.id in on_best):
-        (x1, y1), (x2, y2) = placed[agent.parent], placed[agent.id]
+    for agent, parent in sorted(children, key=lambda c: c[0].id in on_best):
+        (x1, y1), (x2, y2) = placed[parent], placed[agent.id]
         if not radial:
             y1, y2 = y1 + NODE_H / 2, y2 - NODE_H / 2
         color, width = edge_style(agent.id in on_best)
         out.append(f'<g id="e-{escape(agent.id)}" class="edge{" best" if agent.id in on_best else ""}">'
-                   f"<title>{escape(str(agent.parent))}-&gt;{escape(agent.id)}</title>"
+                   f"<title>{escape(parent)}-&gt;{escape(agent.id)}</title>"
                    f'<path fill="none" stroke="{color}" stroke-width="{width:g}" '
                    f'd="M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}"/></g>')
     return out

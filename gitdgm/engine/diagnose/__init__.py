@@ -21,20 +21,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import openai
 
+from gitdgm.archive.record import Record
+from gitdgm.bundled import TEMPLATES
 from gitdgm.config import RoleConfig
 from gitdgm.engine.diagnose.budget import DiagnosisFailed, PromptBudget, clip
 from gitdgm.engine.diagnose.choice import CONTEXT_PHRASES, Choice, choose_entry
 from gitdgm.engine.diagnose.code import agent_code, summarise_agent
-from gitdgm.bundled import TEMPLATES
 from gitdgm.engine.diagnose.prompt import FIELD_TEXT, Prompt, build_prompt, hidden_tests, scrub
 from gitdgm.errors import BudgetExceeded
 from gitdgm.gateway.tokens import estimate_tokens, stated_window
-from gitdgm.archive.record import Record
 from gitdgm.suites import Suite
 
 __all__ = ["Diagnosis", "DiagnosisFailed", "PromptBudget", "agent_code", "choose_entry", "diagnose", "parse_answer"]
@@ -117,8 +117,11 @@ def _ask(socket: Path, token: str, role: RoleConfig, build: Callable[[PromptBudg
     messages: list[dict[str, str]] = [{"role": "user", "content": prompt.text}]
     timeout = role.request_timeout + CLIENT_GRACE
     transport = httpx.HTTPTransport(uds=str(socket), verify=False)
+    # an httpx client, for its unix-socket transport; openai types ``http_client`` as the client of the HTTP library
+    # it is built on (httpx in older releases, httpx2 in newer ones), so the check is left out rather than pinned
+    http_client = cast(Any, httpx.Client(transport=transport, timeout=timeout))
     client = openai.OpenAI(base_url="http://gateway/v1", api_key=token, max_retries=0, timeout=timeout,
-                           http_client=httpx.Client(transport=transport, timeout=timeout))
+                           http_client=http_client)
     problem, attempt, adapted = "no answer", 0, False
     with client:
         while attempt < attempts:

@@ -30,9 +30,10 @@ _SEED_END = "## End: context_overflow"  # the seed's transcript when nothing mor
 
 def overflow(log: dict[str, Any]) -> str:
     """The line of a task's log that shows its run outgrew the model's context ("" when none): a provider's
-    error about the context (the seed also writes one into its transcript when it elides after such an error),
+    error about the context (in the model calls the gateway relayed; the seed also writes one into its
+    transcript when it elides after such an error),
     else the seed's ending for a conversation that could not be shrunk further."""
-    texts = [str(log.get(name) or "") for name in ("transcript", "agent_output")]
+    texts = [str(log.get(name) or "") for name in ("transcript", "agent_output", "model_calls")]
     for text in texts:
         low = text.lower() if len(text.lower()) == len(text) else text  # indices must match the text's
         for phrase in CONTEXT_PHRASES:  # only the lines that hold a phrase are read: logs are long
@@ -102,7 +103,7 @@ def choose_entry(record: Record, logs: dict[str, Any], rng: random.Random, entry
     pool = found["failed"] or found["empty"]  # the DGM draws from graded failures only; see the module docstring
     if entry is None:
         draw, kind = rng.random(), next(iter(probabilities))
-        for kind, p in probabilities.items():
+        for kind, p in probabilities.items():  # noqa: B007 - the kind drawn is read after the loop
             if draw < p:
                 break
             draw -= p

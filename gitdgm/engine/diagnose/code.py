@@ -152,7 +152,7 @@ def summarise_agent(code: dict[str, str], brief: bool = False) -> str:
         return BRIEF_SUMMARY.read_text(encoding="utf-8").format(entry=entry, test_command=test_command, files=files)
     lines = [f"  - `{p}`" + (f": {d}" if (d := describe(p, code[p])) else "") for p in code if not is_test(p)]
     if len(lines) > MAP_LINES:
-        lines = lines[:MAP_LINES] + [f"  - ... and {len(lines) - MAP_LINES} more files"]
+        lines = [*lines[:MAP_LINES], f"  - ... and {len(lines) - MAP_LINES} more files"]
     if tests:
         lines.append(f"  - {len(tests)} test files, e.g. `{tests[0]}`: the agent's own tests")
     return SUMMARY.read_text(encoding="utf-8").format(entry=entry, test_command=test_command, files="\n".join(lines))

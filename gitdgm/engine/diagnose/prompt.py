@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitdgm.archive.record import Record, outcome_of
 from gitdgm.bundled import TEMPLATES
 from gitdgm.engine.diagnose.budget import CAPS, PromptBudget, allot, clip
 from gitdgm.engine.diagnose.choice import Choice, overflow
 from gitdgm.engine.diagnose.code import CodeView, code_tokens, rank_code, select_code, summarise_agent
 from gitdgm.errors import GitdgmError
 from gitdgm.gateway.tokens import estimate_tokens
-from gitdgm.archive.record import Record, outcome_of
 from gitdgm.suites import Task
 
 FIELD_TEXT = {
@@ -159,11 +159,19 @@ def _focus(choice: Choice, record: Record, logs: dict[str, Any], brief: bool) ->
 
 def _sources(choice: Choice, log: dict[str, Any], hidden: str) -> dict[str, str]:
     """The whole text of each part the entry shows, in the order shown (parts with nothing to show are absent)."""
-    found = {"problem": str(log.get("problem") or "(not kept)"), "log": str(log.get("transcript") or ""),
+    found = {"problem": str(log.get("problem") or "(not kept)"), "log": _agent_log(log),
              "output": str(log.get("agent_output") or "") if str(log.get("agent_output") or "").strip() else "",
              "patch": str(log.get("patch") or "") or "(empty: the agent changed no file)", "tests": hidden,
              "results": str(log.get("test_output") or "") or "(no test output: assume the tests failed)"}
     return {part: found[part] for part in (PARTS[choice.kind] if choice.task else ()) if found[part]}
+
+
+def _agent_log(log: dict[str, Any]) -> str:
+    """The agent's own transcript.md; when it kept none, the model calls the gateway relayed for it."""
+    if str(log.get("transcript") or "").strip() or not str(log.get("model_calls") or "").strip():
+        return str(log.get("transcript") or "")
+    return ("(The agent kept no transcript.md. Its model calls, as gitdgm's gateway relayed them:)\n"
+            f"{log['model_calls']}")
 
 
 def _left_out_line(parts: list[str], cut: list[str], files: int, left_out: list[tuple[str, int]],

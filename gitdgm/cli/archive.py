@@ -1,27 +1,42 @@
-"""Click commands ``gitdgm clone``, ``gitdgm sync`` and ``gitdgm ci init``: parse, call one function, print."""
+"""The archive's lifecycle: ``init``, ``clone``, ``sync`` and ``ci init`` (parse, call one function, print)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from gitdgm.archive import Archive
-from gitdgm.errors import ArchiveError
-from gitdgm.archive.create import WORKFLOW_FILE, workflow_text
+from gitdgm.archive.create import WORKFLOW_FILE, write_workflow
 from gitdgm.archive.sync import sync
+from gitdgm.cli.options import archive_option, json_option, open_archive, print_json, warn
+from gitdgm.config import CONFIG_FILE
 
-archive_option = click.option("-C", "--archive", "archive_path", default=".", show_default=True,
-                              help="The archive (a git repository).")
+
+@click.command(name="init")
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", "seed_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Agent directory for the seed (default: gitdgm's seed agent).")
+def init_command(path: Path, seed_dir: Path | None) -> None:
+    """Create an archive at PATH (or make an existing repository one) with the seed agent.
+
+    \b
+    Example:
+      gitdgm init my-archive
+      git -C my-archive log --notes=dgm --all --oneline
+    """
+    from gitdgm.archive.create import init_archive
+
+    _, seed = init_archive(path, seed_dir)
+    click.echo(f"Initialised a gitdgm archive in {path} with seed agent {seed} (branch dgm/{seed}).")
+    click.echo(f"Settings: {path / CONFIG_FILE}. Next: `gitdgm step` (or `gitdgm demo` to try it offline).")
 
 
 @click.command(name="sync")
-@archive_option
+@archive_option()
 @click.argument("remote", required=False)
 @click.option("--fetch-only", is_flag=True, help="Fetch and merge the remote's agents and notes; push nothing.")
 @click.option("--push-only", is_flag=True, help="Push without fetching (fails if the remote has newer notes).")
-@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@json_option("Print what was done as JSON.")
 def sync_command(archive_path: str, remote: str | None, fetch_only: bool, push_only: bool, as_json: bool) -> None:
     """Fetch agents and notes from REMOTE, merge the notes, and push branches and notes back.
 
@@ -35,11 +50,11 @@ def sync_command(archive_path: str, remote: str | None, fetch_only: bool, push_o
     """
     if fetch_only and push_only:
         raise click.UsageError("--fetch-only and --push-only exclude each other")
-    stats = sync(Archive(archive_path), remote, fetch=not push_only, push=not fetch_only)
+    stats = sync(open_archive(archive_path), remote, fetch=not push_only, push=not fetch_only)
     for message in stats.warnings + stats.conflicts:
-        click.echo(f"gitdgm: warning: {message}", err=True)
+        warn(message)
     if as_json:
-        click.echo(json.dumps(stats.as_dict(), indent=2))
+        print_json(stats.as_dict())
         return
     click.echo(f"sync {stats.remote}: {stats.new_agents} new agent(s) fetched, {stats.records_merged} record(s) "
                f"merged, {stats.pushed_refs} ref(s) pushed"
@@ -65,7 +80,7 @@ def clone_command(url: str, directory: Path | None) -> None:
     archive, stats = clone_archive(url, directory)
     snapshot = archive.load()
     for message in stats.warnings + stats.conflicts + snapshot.warnings:
-        click.echo(f"gitdgm: warning: {message}", err=True)
+        warn(message)
     click.echo(f"Cloned {url} into {archive.path}: {summary(snapshot)}.")
     click.echo("Records (refs/notes/dgm) and rejected agents come with `git fetch` and `gitdgm sync` from now on. "
                "Next: `gitdgm ls`, `gitdgm tree`, `gitdgm step`.")
@@ -77,7 +92,7 @@ def ci_group() -> None:
 
 
 @ci_group.command(name="init")
-@archive_option
+@archive_option()
 @click.option("--force", is_flag=True, help="Replace a workflow file that differs from gitdgm's template.")
 def ci_init(archive_path: str, force: bool) -> None:
     """Write gitdgm's workflow into the archive's default branch and commit it.
@@ -86,20 +101,9 @@ def ci_init(archive_path: str, force: bool) -> None:
     Example:
       gitdgm ci init && git push origin main
     """
-    archive = Archive(archive_path)
-    changed = write_workflow(archive, force)
+    changed = write_workflow(open_archive(archive_path), force)
     click.echo(f"{'Committed' if changed else 'Up to date:'} {WORKFLOW_FILE}"
                + (" on the default branch; push it to run it." if changed else ""))
 
 
-def write_workflow(archive: Archive, force: bool = False) -> bool:
-    """Commit the workflow template; False when the archive already has it unchanged."""
-    template = workflow_text().encode()
-    current = archive.default_branch_file(WORKFLOW_FILE)
-    if current == template:
-        return False
-    if current is not None and not force:
-        raise ArchiveError(f"{WORKFLOW_FILE} exists and differs from gitdgm's template: "
-                           "use `gitdgm ci init --force` to replace it")
-    archive.commit_files({WORKFLOW_FILE: template}, "gitdgm: CI workflow from gitdgm's template")
-    return True
+COMMANDS: tuple[click.Command, ...] = (init_command, clone_command, sync_command, ci_group)
