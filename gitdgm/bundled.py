@@ -24,5 +24,7 @@ def bundled_dir(name: str, override_env: str) -> Path:
     for candidate in (PACKAGE / "data" / name, PACKAGE.parent / CHECKOUT_PATHS[name]):
         if candidate.is_dir():
             return candidate
-    raise ConfigError(f"this gitdgm installation has no {CHECKOUT_PATHS[name]} (looked in {PACKAGE / 'data'}): "
-                      f"reinstall gitdgm from a wheel or a checkout, or set {override_env} to such a folder")
+    raise ConfigError(
+        f"this gitdgm installation has no {CHECKOUT_PATHS[name]} (looked in {PACKAGE / 'data'}): "
+        f"reinstall gitdgm from a wheel or a checkout, or set {override_env} to such a folder"
+    )

@@ -67,8 +67,7 @@ class ModelConfig:
     #: calls the upstream serves at once (others wait their turn); 0 = no limit, 1 for a single-slot server
     concurrency: int = 0
     #: USD per million tokens, input then output: {"gpt-4o-mini" = [0.15, 0.6]}
-    prices: dict[str, list[float]] = field(default_factory=lambda: {"gpt-4o-mini": [0.15, 0.6],
-                                                                     "gpt-4o": [2.5, 10.0]})
+    prices: dict[str, list[float]] = field(default_factory=lambda: {"gpt-4o-mini": [0.15, 0.6], "gpt-4o": [2.5, 10.0]})
     agent: AgentRoleConfig = field(default_factory=AgentRoleConfig)
     diagnosis: RoleConfig = field(default_factory=RoleConfig)
 
@@ -80,8 +79,11 @@ class ModelConfig:
         """The role's settings with the model-wide defaults filled in (its name, its request timeout)."""
         settings = self.agent if which == "agent" else self.diagnosis
         default_name = self.diagnosis_model or self.name if which == "diagnosis" else self.name
-        return dataclasses.replace(settings, name=settings.name or default_name,
-                                   request_timeout=settings.request_timeout or self.request_timeout)
+        return dataclasses.replace(
+            settings,
+            name=settings.name or default_name,
+            request_timeout=settings.request_timeout or self.request_timeout,
+        )
 
     def models(self) -> set[str]:
         """Every model name the roles call."""
@@ -233,26 +235,36 @@ def _check_values(config: Config, source: str) -> None:
     need(config.schema <= SCHEMA, f"schema = {config.schema} is newer than this gitdgm (reads {SCHEMA}); upgrade")
     need(config.selection.parents >= 1, "selection.parents must be at least 1")
     need(bool(config.eval.stages) and all(n > 0 for n in config.eval.stages), "eval.stages must be positive counts")
-    need(len(config.eval.thresholds) == len(config.eval.stages) - 1,
-         f"eval.thresholds needs {len(config.eval.stages) - 1} value(s), one per stage after the first")
+    need(
+        len(config.eval.thresholds) == len(config.eval.stages) - 1,
+        f"eval.thresholds needs {len(config.eval.stages) - 1} value(s), one per stage after the first",
+    )
     need(all(0 <= t <= 1 for t in config.eval.thresholds), "eval.thresholds must lie in [0, 1]")
     need(config.eval.workers >= 1, "eval.workers must be at least 1")
     need(config.eval.error_retries >= 1, "eval.error_retries must be at least 1")
     need(0 <= config.selfmod.transplant_share <= 1, "selfmod.transplant_share must lie in [0, 1]")
     need(config.budget.max_usd >= 0 and config.budget.max_tokens >= 0, "budget limits must be >= 0 (0 = none)")
-    need(config.sandbox.max_repo_mb > 0 and config.sandbox.max_repo_files > 0,
-         "sandbox.max_repo_mb and sandbox.max_repo_files must be positive")
+    need(
+        config.sandbox.max_repo_mb > 0 and config.sandbox.max_repo_files > 0,
+        "sandbox.max_repo_mb and sandbox.max_repo_files must be positive",
+    )
     model = config.model
     need(model.retries >= 0 and model.concurrency >= 0, "model.retries and model.concurrency must be >= 0")
     need(model.request_timeout > 0, "model.request_timeout must be positive")
-    need(not (model.diagnosis_model and model.diagnosis.name),
-         "model.diagnosis_model and [model.diagnosis] name are both set: keep the second")
+    need(
+        not (model.diagnosis_model and model.diagnosis.name),
+        "model.diagnosis_model and [model.diagnosis] name are both set: keep the second",
+    )
     for which in ("agent", "diagnosis"):
         role = getattr(model, which)
-        need(role.max_tokens >= 0 and role.context_window >= 0 and role.request_timeout >= 0,
-             f"model.{which}: max_tokens, context_window and request_timeout must be >= 0 (0 = default)")
-        need(not role.context_window or role.context_window >= 512,
-             f"model.{which}.context_window = {role.context_window} is too small (gitdgm needs 512 tokens or more)")
+        need(
+            role.max_tokens >= 0 and role.context_window >= 0 and role.request_timeout >= 0,
+            f"model.{which}: max_tokens, context_window and request_timeout must be >= 0 (0 = default)",
+        )
+        need(
+            not role.context_window or role.context_window >= 512,
+            f"model.{which}.context_window = {role.context_window} is too small (gitdgm needs 512 tokens or more)",
+        )
         need(role.temperature is None or 0 <= role.temperature <= 2, f"model.{which}.temperature must lie in [0, 2]")
     for name, price in model.prices.items():
         need(len(price) == 2, f"model.prices.{name} must be [usd_per_mtok_in, usd_per_mtok_out]")
@@ -265,9 +277,11 @@ def unpriced_budget(config: Config) -> str | None:
     unpriced = sorted(config.model.models() - set(config.model.prices))
     if not config.budget.max_usd or not unpriced:
         return None
-    return (f"budget.max_usd = {config.budget.max_usd} but model {', '.join(map(repr, unpriced))} has no price, so"
-            f" the budget could never be reached: add [model.prices] \"{unpriced[0]}\" = [usd_per_mtok_in,"
-            " usd_per_mtok_out], or set budget.max_tokens instead")
+    return (
+        f"budget.max_usd = {config.budget.max_usd} but model {', '.join(map(repr, unpriced))} has no price, so"
+        f' the budget could never be reached: add [model.prices] "{unpriced[0]}" = [usd_per_mtok_in,'
+        " usd_per_mtok_out], or set budget.max_tokens instead"
+    )
 
 
 def default_config_text() -> str:

@@ -38,27 +38,35 @@ class Lesson:
 
 
 LESSONS = (
-    Lesson("run the tests before you finish", {
-        "log_summarization": "On the failed tasks the agent edited files without ever running the tests, and "
-                             "stopped as soon as it had made one plausible change.",
-        "potential_improvements": "1. Run the tests before finishing. 2. Reproduce the bug first. 3. Re-read the "
-                                  "diff.",
-        "improvement_proposal": "Make the agent verify its fix by running the tests before it finishes",
-        "implementation_suggestion": "Add an instruction to dgm_agent/prompts/system.md telling the agent to run "
-                                     "the tests before it finishes.",
-        "problem_description": "The agent declares success without checking its work, so subtle fixes stay wrong. "
-                               "Change its system prompt so that it always runs the tests before it finishes."}),
-    Lesson("reproduce the bug with a failing test before you change the code", {
-        "log_summarization": "On the hardest tasks the agent ran the tests, saw them pass and stopped: the tests "
-                             "it ran did not cover the bug, so its fix missed the real cause.",
-        "potential_improvements": "1. Reproduce the bug with a failing test first. 2. Read the callers of the "
-                                  "changed function. 3. Check edge cases named in the issue.",
-        "improvement_proposal": "Make the agent reproduce the bug with a failing test before it changes the code",
-        "implementation_suggestion": "Add an instruction to dgm_agent/prompts/system.md telling the agent to "
-                                     "write a failing test that reproduces the bug before it edits the code.",
-        "problem_description": "The agent fixes what it guesses the bug is, and the tests it runs do not show the "
-                               "real one. Change its system prompt so that it first reproduces the bug with a "
-                               "failing test, then changes the code until that test passes."}),
+    Lesson(
+        "run the tests before you finish",
+        {
+            "log_summarization": "On the failed tasks the agent edited files without ever running the tests, and "
+            "stopped as soon as it had made one plausible change.",
+            "potential_improvements": "1. Run the tests before finishing. 2. Reproduce the bug first. 3. Re-read the "
+            "diff.",
+            "improvement_proposal": "Make the agent verify its fix by running the tests before it finishes",
+            "implementation_suggestion": "Add an instruction to dgm_agent/prompts/system.md telling the agent to run "
+            "the tests before it finishes.",
+            "problem_description": "The agent declares success without checking its work, so subtle fixes stay wrong. "
+            "Change its system prompt so that it always runs the tests before it finishes.",
+        },
+    ),
+    Lesson(
+        "reproduce the bug with a failing test before you change the code",
+        {
+            "log_summarization": "On the hardest tasks the agent ran the tests, saw them pass and stopped: the tests "
+            "it ran did not cover the bug, so its fix missed the real cause.",
+            "potential_improvements": "1. Reproduce the bug with a failing test first. 2. Read the callers of the "
+            "changed function. 3. Check edge cases named in the issue.",
+            "improvement_proposal": "Make the agent reproduce the bug with a failing test before it changes the code",
+            "implementation_suggestion": "Add an instruction to dgm_agent/prompts/system.md telling the agent to "
+            "write a failing test that reproduces the bug before it edits the code.",
+            "problem_description": "The agent fixes what it guesses the bug is, and the tests it runs do not show the "
+            "real one. Change its system prompt so that it first reproduces the bug with a "
+            "failing test, then changes the code until that test passes.",
+        },
+    ),
 )
 IMPROVEMENT_MARKER = LESSONS[0].marker
 LESSONS_NEEDED = {"easy": 0, "medium": 1, "hard": 2}  # by a task's difficulty
@@ -74,27 +82,50 @@ def demo_script(tasks: list[Task], lessons: int = len(LESSONS)) -> dict[str, Any
     scenarios: list[dict[str, Any]] = []
     for level in range(len(taught), -1, -1):
         proposal = taught[min(level, len(taught) - 1)]
-        scenarios.append({"name": f"diagnosis-{level}",
-                          "match": {"user": "(?s)Diagnose a coding agent" + _having(taught[:level])},
-                          "turns": [{"content": "```json\n" + _json(proposal.diagnosis) + "\n```"}]})
+        scenarios.append(
+            {
+                "name": f"diagnosis-{level}",
+                "match": {"user": "(?s)Diagnose a coding agent" + _having(taught[:level])},
+                "turns": [{"content": "```json\n" + _json(proposal.diagnosis) + "\n```"}],
+            }
+        )
     for lesson in taught:
         proposed = re.escape(lesson.diagnosis["improvement_proposal"])
-        scenarios.append({"name": f"self-improvement: {lesson.marker}",
-                          "match": {"user": f"Improve yourself: {proposed}"},
-                          "turns": [{"content": "I will add the instruction to my system prompt.",
-                                     "tool_calls": [{"name": "bash", "arguments": {"command": (
-                                         f"printf '\\n{lesson.line()}\\n' >> dgm_agent/prompts/system.md")}}]},
-                                    {"content": "My system prompt now has the new instruction."}]})
+        scenarios.append(
+            {
+                "name": f"self-improvement: {lesson.marker}",
+                "match": {"user": f"Improve yourself: {proposed}"},
+                "turns": [
+                    {
+                        "content": "I will add the instruction to my system prompt.",
+                        "tool_calls": [
+                            {
+                                "name": "bash",
+                                "arguments": {
+                                    "command": (f"printf '\\n{lesson.line()}\\n' >> dgm_agent/prompts/system.md")
+                                },
+                            }
+                        ],
+                    },
+                    {"content": "My system prompt now has the new instruction."},
+                ],
+            }
+        )
     for task in tasks:
         problem = {"user": re.escape(task.problem.strip()[:80])}
-        needed = taught[:LESSONS_NEEDED.get(task.difficulty, len(taught))]
+        needed = taught[: LESSONS_NEEDED.get(task.difficulty, len(taught))]
         solve = {"name": f"solve-{task.id}", "turns": _solution_turns(task)}
         if not needed:
             scenarios.append({**solve, "match": problem})
         else:
             scenarios.append({**solve, "match": {**problem, "system": "(?s)" + _having(needed)}})
-            scenarios.append({"name": f"miss-{task.id}", "match": problem,
-                              "turns": [{"content": "I looked around but I am not sure what to change."}]})
+            scenarios.append(
+                {
+                    "name": f"miss-{task.id}",
+                    "match": problem,
+                    "turns": [{"content": "I looked around but I am not sure what to change."}],
+                }
+            )
     return {"schema": 1, "scenario": scenarios, "default": {"content": "I cannot help with that."}}
 
 
@@ -107,11 +138,15 @@ def _solution_turns(task: Task) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         task.write_solution(Path(tmp))
         files = {p.relative_to(tmp).as_posix(): p.read_text() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
-    turns: list[dict[str, Any]] = [{"content": "Let me look at the repository.",
-                                    "tool_calls": [{"name": "bash", "arguments": {"command": "git ls-files"}}]}]
+    turns: list[dict[str, Any]] = [
+        {
+            "content": "Let me look at the repository.",
+            "tool_calls": [{"name": "bash", "arguments": {"command": "git ls-files"}}],
+        }
+    ]
     for path, text in files.items():
-        turns.append({"tool_calls": [{"name": "bash", "arguments": {
-            "command": f"mkdir -p \"$(dirname '{path}')\" && cat > '{path}' <<'GITDGM_EOF'\n{text}GITDGM_EOF"}}]})
+        write = f"mkdir -p \"$(dirname '{path}')\" && cat > '{path}' <<'GITDGM_EOF'\n{text}GITDGM_EOF"
+        turns.append({"tool_calls": [{"name": "bash", "arguments": {"command": write}}]})
     turns.append({"content": "Fixed; the change is in place."})
     return turns
 
@@ -120,9 +155,11 @@ def demo_tasks(suite: Suite, count: int, lessons: int = len(LESSONS)) -> list[Ta
     """A few Python tasks with reference solutions, one tier of difficulty per lesson needed, in the suite's order
     (two tasks with one lesson: one easy, one harder)."""
     usable = [t for t in suite.tasks if t.solution is not None and t.language == "python"]
-    tiers = [[t for t in usable if min(LESSONS_NEEDED.get(t.difficulty, lessons), lessons) == need]
-             for need in range(lessons + 1)]
-    chosen = [task for number, tier in enumerate(tiers) for task in tier[:_share(count, len(tiers), number)]]
+    tiers = [
+        [t for t in usable if min(LESSONS_NEEDED.get(t.difficulty, lessons), lessons) == need]
+        for need in range(lessons + 1)
+    ]
+    chosen = [task for number, tier in enumerate(tiers) for task in tier[: _share(count, len(tiers), number)]]
     return sorted(chosen, key=lambda t: suite.tasks.index(t))
 
 
@@ -137,18 +174,36 @@ def write_demo_suite(tasks: list[Task], dest: Path) -> None:
         root = dest / task.id
         task.write_repo(root / "repo")
         task.tests.write(root / "tests")
-        (root / "task.toml").write_text(tomli_w.dumps({
-            "schema": 1, "id": task.id, "language": task.language, "difficulty": task.difficulty,
-            "problem": task.problem, "test_command": task.test_command, "time_limit": int(task.time_limit),
-            "test_time_limit": int(task.test_time_limit)}))
+        (root / "task.toml").write_text(
+            tomli_w.dumps(
+                {
+                    "schema": 1,
+                    "id": task.id,
+                    "language": task.language,
+                    "difficulty": task.difficulty,
+                    "problem": task.problem,
+                    "test_command": task.test_command,
+                    "time_limit": int(task.time_limit),
+                    "test_time_limit": int(task.test_time_limit),
+                }
+            )
+        )
 
 
 def _json(data: dict[str, str]) -> str:
     return json.dumps(data, indent=1)
 
 
-def run_demo(directory: Path, *, generations: int, parents: int, tasks: int, sandbox: str,
-             echo: Callable[[str], None], progress: Progress | None = None) -> Archive:
+def run_demo(
+    directory: Path,
+    *,
+    generations: int,
+    parents: int,
+    tasks: int,
+    sandbox: str,
+    echo: Callable[[str], None],
+    progress: Progress | None = None,
+) -> Archive:
     """Create a demo archive in ``directory`` and run ``generations`` steps on it."""
     from gitdgm.archive.create import init_archive
     from gitdgm.engine.services import open_runtime
@@ -159,11 +214,14 @@ def run_demo(directory: Path, *, generations: int, parents: int, tasks: int, san
     chosen = demo_tasks(load_suite("builtin"), tasks)
     write_demo_suite(chosen, directory / "demo-suite")
     script = tomli_w.dumps(demo_script(chosen)).encode()
-    config = {"schema": 1,
-              "model": {"name": "scripted-demo", "base_url": "scripted:demo-model.toml"},
-              "selection": {"policy": "dgm", "parents": parents},
-              "eval": {"suite": "demo-suite", "stages": [len(chosen)], "thresholds": [], "workers": 2},
-              "selfmod": {"time_limit": 120}, "sandbox": {"backend": sandbox}}
+    config = {
+        "schema": 1,
+        "model": {"name": "scripted-demo", "base_url": "scripted:demo-model.toml"},
+        "selection": {"policy": "dgm", "parents": parents},
+        "eval": {"suite": "demo-suite", "stages": [len(chosen)], "thresholds": [], "workers": 2},
+        "selfmod": {"time_limit": 120},
+        "sandbox": {"backend": sandbox},
+    }
     files = {"gitdgm.toml": tomli_w.dumps(config).encode(), "demo-model.toml": script}
     for path in sorted((directory / "demo-suite").rglob("*")):
         if path.is_file():
@@ -175,7 +233,9 @@ def run_demo(directory: Path, *, generations: int, parents: int, tasks: int, san
         progress.step(generation, generations)
         with open_runtime(archive, progress=progress) as rt:
             report = run_step(rt)
-        children = ", ".join(f"{c.id or '-'} {c.status}" + (f" {c.score:.2f}" if c.score is not None else "")
-                             for c in report.caught_up + report.children)
+        children = ", ".join(
+            f"{c.id or '-'} {c.status}" + (f" {c.score:.2f}" if c.score is not None else "")
+            for c in report.caught_up + report.children
+        )
         echo(f"step {generation}/{generations}: {children}; best {report.best} ({report.best_score or 0:.2f})")
     return archive

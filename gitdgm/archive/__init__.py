@@ -9,5 +9,15 @@ from gitdgm.archive.record import Record
 from gitdgm.archive.refs import BRANCH_PREFIX, ID_LENGTH, REJECTED_PREFIX, agent_id
 from gitdgm.archive.repository import Archive, parse_trailers
 
-__all__ = ["BRANCH_PREFIX", "ID_LENGTH", "REJECTED_PREFIX", "UNREADABLE", "Agent", "Archive", "Record", "Snapshot",
-           "agent_id", "parse_trailers"]
+__all__ = [
+    "BRANCH_PREFIX",
+    "ID_LENGTH",
+    "REJECTED_PREFIX",
+    "UNREADABLE",
+    "Agent",
+    "Archive",
+    "Record",
+    "Snapshot",
+    "agent_id",
+    "parse_trailers",
+]

@@ -90,8 +90,10 @@ class LoadCache:
             pass  # a read-only archive still works, just slower
 
     def _compact(self, live: dict[str, Collection[str]]) -> None:
-        kept = {name: {key: value for key, value in self.tables[name].items() if key in live.get(name, ())}
-                for name in TABLES}
+        kept = {
+            name: {key: value for key, value in self.tables[name].items() if key in live.get(name, ())}
+            for name in TABLES
+        }
         self._replace(self.base, json.dumps({"version": CACHE_VERSION, **kept}))  # C encoder: 10x json.dump
         self._replace(self.log, "")  # entries another process appended meanwhile are only re-read later
         self.tables, self.logged = kept, 0

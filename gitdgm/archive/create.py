@@ -44,10 +44,14 @@ def init_archive(path: Path, seed_dir: Path | None = None) -> tuple[Archive, str
     _refuse_a_second_seed(archive, path)
     _write_experiment_files(archive)
     seed = archive.add_agent(
-        archive.tree_from_directory(seed_dir), None, "Seed agent",
-        "The initial coding agent every other agent descends from.", {"Gitdgm-Generation": "0"},
+        archive.tree_from_directory(seed_dir),
+        None,
+        "Seed agent",
+        "The initial coding agent every other agent descends from.",
+        {"Gitdgm-Generation": "0"},
         Record.new(status="pending", parent=None, generation=0, origin="seed", summary="Seed agent"),
-        author=("gitdgm seed", "seed@gitdgm.invalid"))
+        author=("gitdgm seed", "seed@gitdgm.invalid"),
+    )
     return archive, seed.id
 
 
@@ -60,12 +64,15 @@ def _refuse_a_second_seed(archive: Archive, path: Path) -> None:
     try:
         loaded = archive.load()
     except ArchiveError as exc:
-        raise ArchiveError(f"{path} is already a gitdgm archive (init would add a second seed): {exc}, then grow "
-                           "it with `gitdgm step`") from None
+        raise ArchiveError(
+            f"{path} is already a gitdgm archive (init would add a second seed): {exc}, then grow it with `gitdgm step`"
+        ) from None
     if loaded.agents:
-        raise ArchiveError(f"{path} is already a gitdgm archive with seed {loaded.seed().id} "
-                           f"({len(loaded.agents)} agent(s)): grow it with `gitdgm step` (init would add a second "
-                           "seed)")
+        raise ArchiveError(
+            f"{path} is already a gitdgm archive with seed {loaded.seed().id} "
+            f"({len(loaded.agents)} agent(s)): grow it with `gitdgm step` (init would add a second "
+            "seed)"
+        )
 
 
 def _is_repo_root(path: Path) -> bool:
@@ -88,7 +95,8 @@ def write_workflow(archive: Archive, force: bool = False) -> bool:
     if current == template:
         return False
     if current is not None and not force:
-        raise ArchiveError(f"{WORKFLOW_FILE} exists and differs from gitdgm's template: "
-                           "use `gitdgm ci init --force` to replace it")
+        raise ArchiveError(
+            f"{WORKFLOW_FILE} exists and differs from gitdgm's template: use `gitdgm ci init --force` to replace it"
+        )
     archive.commit_files({WORKFLOW_FILE: template}, "gitdgm: CI workflow from gitdgm's template")
     return True

@@ -56,15 +56,14 @@ def _remotes(repo: pygit2.Repository) -> list[str]:
 
 def scan_refs(repo: pygit2.Repository) -> RefScan:
     scan = RefScan()
-    remote_prefixes = {prefix: remote for remote in _remotes(repo)
-                       for prefix in agent_tracking(remote).values()}
+    remote_prefixes = {prefix: remote for remote in _remotes(repo) for prefix in agent_tracking(remote).values()}
     for ref in repo.references.iterator():
         name, target = ref.name, ref.target
         if not isinstance(target, pygit2.Oid):
             continue
         if name.startswith(AGENT_PREFIXES):
             scan.targets.setdefault(str(target), []).append(name)
-            scan.names.add(name[len(BRANCH_PREFIX if name.startswith(BRANCH_PREFIX) else REJECTED_PREFIX):])
+            scan.names.add(name[len(BRANCH_PREFIX if name.startswith(BRANCH_PREFIX) else REJECTED_PREFIX) :])
         elif name.startswith(_TRACKING_ROOTS):
             remote = next((r for p, r in remote_prefixes.items() if name.startswith(p)), None)
             if remote is not None:
@@ -79,8 +78,11 @@ def default_tip(repo: pygit2.Repository) -> str | None:
     """The default branch's commit: HEAD's branch, unless HEAD is on an agent's branch (a worktree checked out on
     ``dgm/<id>`` to revert or cherry-pick), then origin's HEAD, ``main`` or ``master``."""
     head = repo.references.get("HEAD")
-    names = [head.target] if head is not None and isinstance(head.target, str) \
-        and not head.target.startswith(BRANCH_PREFIX) else []
+    names = (
+        [head.target]
+        if head is not None and isinstance(head.target, str) and not head.target.startswith(BRANCH_PREFIX)
+        else []
+    )
     for name in [*names, "refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master"]:
         try:
             return str(repo.references[name].resolve().target)
@@ -106,18 +108,26 @@ def check_fetched(repo: pygit2.Repository, scan: RefScan, where: Path) -> None:
     remote = scan.best_remote()
     if scan.targets:
         remotes = sorted(_remotes(repo), key=lambda r: r != "origin")
-        fix = f"fetch them with {_sync_hint(remote or remotes[0])}" if remote or remotes else \
-            "add the remote it came from (`git remote add origin URL`) and run `gitdgm sync --fetch-only`"
-        raise ArchiveError(f"this archive has {_agents(len(scan.targets))} on dgm/ branches but no records "
-                           f"({RECORDS_REF}): {fix}")
+        fix = (
+            f"fetch them with {_sync_hint(remote or remotes[0])}"
+            if remote or remotes
+            else "add the remote it came from (`git remote add origin URL`) and run `gitdgm sync --fetch-only`"
+        )
+        raise ArchiveError(
+            f"this archive has {_agents(len(scan.targets))} on dgm/ branches but no records ({RECORDS_REF}): {fix}"
+        )
     if remote is not None:
         lacks = "dgm/ branches" + ("" if has_records else f" or records ({RECORDS_REF})")
-        raise ArchiveError(f"this clone has {_agents(len(scan.tracking[remote]))} on {remote}'s dgm/ branches "
-                           f"({agent_tracking(remote)[BRANCH_PREFIX]}*) but no local {lacks}: fetch them with "
-                           f"{_sync_hint(remote)}")
+        raise ArchiveError(
+            f"this clone has {_agents(len(scan.tracking[remote]))} on {remote}'s dgm/ branches "
+            f"({agent_tracking(remote)[BRANCH_PREFIX]}*) but no local {lacks}: fetch them with "
+            f"{_sync_hint(remote)}"
+        )
     if not has_records:
-        raise ArchiveError(f"not a gitdgm archive: {where} has no dgm/ branches and no records ({RECORDS_REF}): "
-                           "create one with `gitdgm init`, or clone one with `gitdgm clone URL`")
+        raise ArchiveError(
+            f"not a gitdgm archive: {where} has no dgm/ branches and no records ({RECORDS_REF}): "
+            "create one with `gitdgm init`, or clone one with `gitdgm clone URL`"
+        )
 
 
 def behind_remotes(repo: pygit2.Repository, scan: RefScan) -> list[str]:
@@ -130,8 +140,10 @@ def behind_remotes(repo: pygit2.Repository, scan: RefScan) -> list[str]:
         unmerged = scan.unmerged(remote) if scan.tracking.get(remote) else 0
         parts = ([_agents(unmerged)] if unmerged else []) + (["records"] if newer else [])
         if parts:
-            warnings.append(f"{remote} has {' and '.join(parts)} that this archive has not merged (fetched into "
-                            f"its remote-tracking refs): merge them with {_sync_hint(remote)}")
+            warnings.append(
+                f"{remote} has {' and '.join(parts)} that this archive has not merged (fetched into "
+                f"its remote-tracking refs): merge them with {_sync_hint(remote)}"
+            )
     return warnings
 
 
@@ -140,8 +152,9 @@ def _tip(repo: pygit2.Repository, ref: str) -> pygit2.Oid | None:
     return found.target if found is not None and isinstance(found.target, pygit2.Oid) else None
 
 
-def skipped_refs(repo: pygit2.Repository, skipped: Mapping[str, str], scan: RefScan,
-                 noted: Collection[str]) -> list[str]:
+def skipped_refs(
+    repo: pygit2.Repository, skipped: Mapping[str, str], scan: RefScan, noted: Collection[str]
+) -> list[str]:
     """One warning per ref that points at something that is not an agent, with the command that removes it (or,
     for an agent's own branch moved there, puts it back)."""
     by_id = {agent_id(c): c for c in noted} if skipped else {}
@@ -183,8 +196,10 @@ def note_fix(repo: pygit2.Repository, commit: str, error: str) -> str:
 
 def unreadable_note(repo: pygit2.Repository, commit: str, ref: str | None, error: str) -> str:
     where = ref.removeprefix("refs/heads/") if ref else "no branch"
-    return (f"agent {agent_id(commit)} ({where}): its note in {RECORDS_REF} is not a gitdgm record: {error}; it is "
-            f"listed as {UNREADABLE} and left out of selection and evaluation: {note_fix(repo, commit, error)}")
+    return (
+        f"agent {agent_id(commit)} ({where}): its note in {RECORDS_REF} is not a gitdgm record: {error}; it is "
+        f"listed as {UNREADABLE} and left out of selection and evaluation: {note_fix(repo, commit, error)}"
+    )
 
 
 def idle_reason(repo: pygit2.Repository, snapshot: Snapshot) -> str | None:
@@ -193,15 +208,21 @@ def idle_reason(repo: pygit2.Repository, snapshot: Snapshot) -> str | None:
     if snapshot.pending() or any(a.admitted for a in agents):
         return None
     if not agents:
-        return "a step has nothing to do: the archive has no agents (no dgm/ branch points at one): create the " \
-               "seed with `gitdgm init`"
+        return (
+            "a step has nothing to do: the archive has no agents (no dgm/ branch points at one): create the "
+            "seed with `gitdgm init`"
+        )
     unreadable = sorted((a for a in agents if a.status == UNREADABLE), key=lambda a: a.id)
     if unreadable:
         seed = snapshot.seed()
         bad = seed if seed.status == UNREADABLE else unreadable[0]
         who = "the seed agent" if bad is seed else "agent"
-        return (f"a step has nothing to do: no agent is pending or admitted, and the note of {who} {bad.id} in "
-                f"{RECORDS_REF} is not a gitdgm record ({bad.info['error']}): "
-                f"{note_fix(repo, bad.commit, str(bad.info['error']))}")
-    return (f"a step has nothing to do: all {_agents(len(agents))} are rejected: commit a change onto a dgm/ "
-            "branch (a pending agent) for the next step to evaluate")
+        return (
+            f"a step has nothing to do: no agent is pending or admitted, and the note of {who} {bad.id} in "
+            f"{RECORDS_REF} is not a gitdgm record ({bad.info['error']}): "
+            f"{note_fix(repo, bad.commit, str(bad.info['error']))}"
+        )
+    return (
+        f"a step has nothing to do: all {_agents(len(agents))} are rejected: commit a change onto a dgm/ "
+        "branch (a pending agent) for the next step to evaluate"
+    )

@@ -80,8 +80,9 @@ class Snapshot:
             return self.agents[self.seed_id]
         roots = [a for a in list(self.agents.values()) if a.parent is None]
         if not roots:
-            raise ArchiveError("the archive has no agents (no dgm/ branch points at one): create the seed with "
-                               "`gitdgm init`")
+            raise ArchiveError(
+                "the archive has no agents (no dgm/ branch points at one): create the seed with `gitdgm init`"
+            )
         return min(roots, key=lambda a: (a.generation or 0, a.id))
 
     def generation_of(self, agent: Agent) -> int:
@@ -91,9 +92,14 @@ class Snapshot:
 
     def pending(self) -> list[Agent]:
         """Agents with evaluation work left: never settled, or admitted with attempts that ended in error."""
-        return sorted((a for a in list(self.agents.values())
-                       if a.status in ("pending", "evaluating") or (a.admitted and a.info.get("errored"))),
-                      key=lambda a: (self.generation_of(a), a.id))
+        return sorted(
+            (
+                a
+                for a in list(self.agents.values())
+                if a.status in ("pending", "evaluating") or (a.admitted and a.info.get("errored"))
+            ),
+            key=lambda a: (self.generation_of(a), a.id),
+        )
 
     def duplicate_of(self, tree: str, exclude: str | None = None) -> Agent | None:
         """An evaluated or rejected agent with the same tree: identical trees are the same agent."""

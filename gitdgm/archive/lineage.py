@@ -35,8 +35,9 @@ class Lineage:
         return [c for c in self.parent if c not in self.skipped and c not in self.broken]
 
 
-def trace(claimed: Collection[str], noted: Collection[str], facts: Facts, info: Info,
-          default_tip: str | None) -> Lineage:
+def trace(
+    claimed: Collection[str], noted: Collection[str], facts: Facts, info: Info, default_tip: str | None
+) -> Lineage:
     """The lineage of the ``claimed`` commits (those agent refs point at or name); ``noted`` have a record."""
     lineage = Lineage()
     first_parent: dict[str, str | None] = {}
@@ -63,8 +64,11 @@ def trace(claimed: Collection[str], noted: Collection[str], facts: Facts, info: 
     for commit, parent in lineage.parent.items():
         if parent in lineage.missing:
             lineage.parent[commit] = None
-    roots = [c for c, p in lineage.parent.items()
-             if p is None and first_parent[c] is None and (c in noted or c != default_tip)]
+    roots = [
+        c
+        for c, p in lineage.parent.items()
+        if p is None and first_parent[c] is None and (c in noted or c != default_tip)
+    ]
     lineage.seed = _seed(roots, lineage.parent, noted, info)
     _skip_what_is_not_an_agent(lineage, first_parent, noted, info, default_tip)
     for commit, parent in lineage.parent.items():
@@ -77,13 +81,27 @@ def _seed(roots: list[str], parent: Mapping[str, str | None], noted: Collection[
     """The root that is the archive's seed: ``gitdgm init`` writes ``origin = "seed"``; older archives are told
     by what a seed has and a hand-made root commit has not: a record, children, an evaluation."""
     children = Counter(parent.values())
-    return min(roots, key=lambda c: (info(c).get("origin") != "seed", c not in noted, not children[c],
-                                     info(c).get("status") != "evaluated", info(c).get("generation") or 0, c),
-               default=None)
+    return min(
+        roots,
+        key=lambda c: (
+            info(c).get("origin") != "seed",
+            c not in noted,
+            not children[c],
+            info(c).get("status") != "evaluated",
+            info(c).get("generation") or 0,
+            c,
+        ),
+        default=None,
+    )
 
 
-def _skip_what_is_not_an_agent(lineage: Lineage, first_parent: Mapping[str, str | None], noted: Collection[str],
-                               info: Info, default_tip: str | None) -> None:
+def _skip_what_is_not_an_agent(
+    lineage: Lineage,
+    first_parent: Mapping[str, str | None],
+    noted: Collection[str],
+    info: Info,
+    default_tip: str | None,
+) -> None:
     """Refs whose commit has no record (or only the pending note a step wrote for it before it could check it)
     must name a child of an agent, or be the seed; what descends from a skipped commit is skipped too."""
     skipped = lineage.skipped
@@ -91,8 +109,9 @@ def _skip_what_is_not_an_agent(lineage: Lineage, first_parent: Mapping[str, str 
         if commit == lineage.seed:
             continue
         root = parent is None and first_parent[commit] is None
-        unsettled_root = root and info(commit).get("status") in ("pending", "evaluating") \
-            and info(commit).get("origin") != "seed"
+        unsettled_root = (
+            root and info(commit).get("status") in ("pending", "evaluating") and info(commit).get("origin") != "seed"
+        )
         if commit in noted and not unsettled_root:
             continue
         if commit == default_tip:

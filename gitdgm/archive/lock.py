@@ -21,8 +21,10 @@ def archive_lock(archive: Archive) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise LockedError(f"another gitdgm step (pid {holder}) is working on this archive; wait for it to "
-                              "finish (the lock is released when it exits)") from None
+            raise LockedError(
+                f"another gitdgm step (pid {holder}) is working on this archive; wait for it to "
+                "finish (the lock is released when it exits)"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

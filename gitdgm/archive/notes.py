@@ -149,8 +149,11 @@ class NoteStore:
                 root.remove(commit)
         for fan, leaves in by_fan.items():
             existing = root.get(fan)
-            sub = self.repo.TreeBuilder(read_tree(self.repo, existing.id)) if existing is not None \
+            sub = (
+                self.repo.TreeBuilder(read_tree(self.repo, existing.id))
+                if existing is not None
                 else self.repo.TreeBuilder()
+            )
             for rest, blob in leaves.items():
                 sub.insert(rest, blob, pygit2.enums.FileMode.BLOB)
             root.insert(fan, sub.write(), pygit2.enums.FileMode.TREE)

@@ -106,8 +106,9 @@ def _deep_merge(newer: Mapping[str, Any], older: Mapping[str, Any]) -> dict[str,
     return merged
 
 
-def _merge_tasks(newer: Any, older: Any, newer_rec: Mapping[str, Any],
-                 older_rec: Mapping[str, Any]) -> dict[str, Any] | None:
+def _merge_tasks(
+    newer: Any, older: Any, newer_rec: Mapping[str, Any], older_rec: Mapping[str, Any]
+) -> dict[str, Any] | None:
     """Per-task results unioned; a task both sides ran keeps the newest result (its own stamp, else the record's)."""
     if not isinstance(newer, dict) or not isinstance(older, dict):
         return newer if isinstance(newer, dict) else older if isinstance(older, dict) else None
@@ -153,8 +154,13 @@ def _rescore(record: dict[str, Any], tasks: Mapping[str, Any]) -> None:
 BlobMerge = Callable[[bytes, bytes, str], tuple[bytes, "str | None"]]
 
 
-def merge_trees(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2.Tree, theirs: pygit2.Tree,
-                merge_blob: BlobMerge = merge_note_bytes) -> MergeResult:
+def merge_trees(
+    repo: pygit2.Repository,
+    base: pygit2.Tree | None,
+    ours: pygit2.Tree,
+    theirs: pygit2.Tree,
+    merge_blob: BlobMerge = merge_note_bytes,
+) -> MergeResult:
     """Three-way merge of two notes trees; the result is in the fan-out layout.
 
     A fan-out subtree changed on one side only is taken whole; inside a subtree both changed, a note changed on
@@ -175,8 +181,10 @@ def merge_trees(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2.
         elif not flat and o == b:
             chosen = t
         else:
-            b_leaves, o_leaves, t_leaves = (_leaves(repo, fans.get(fan), flats.get(fan, {})) for fans, flats in
-                                            ((b_fans, b_flat), (o_fans, o_flat), (t_fans, t_flat)))
+            b_leaves, o_leaves, t_leaves = (
+                _leaves(repo, fans.get(fan), flats.get(fan, {}))
+                for fans, flats in ((b_fans, b_flat), (o_fans, o_flat), (t_fans, t_flat))
+            )
             chosen = _merge_leaves(repo, fan, b_leaves, o_leaves, t_leaves, merge_blob, result)
         if chosen is not None:
             root.insert(fan, chosen, FileMode.TREE)
@@ -184,9 +192,9 @@ def merge_trees(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2.
     return result
 
 
-def _split(repo: pygit2.Repository, tree: pygit2.Tree | None) -> tuple[dict[str, pygit2.Oid],
-                                                                        dict[str, dict[str, pygit2.Oid]],
-                                                                        dict[str, tuple[pygit2.Oid, int]]]:
+def _split(
+    repo: pygit2.Repository, tree: pygit2.Tree | None
+) -> tuple[dict[str, pygit2.Oid], dict[str, dict[str, pygit2.Oid]], dict[str, tuple[pygit2.Oid, int]]]:
     """A notes tree's fan-out subtrees, flat notes grouped by fan, and any other entries."""
     fans: dict[str, pygit2.Oid] = {}
     flat: dict[str, dict[str, pygit2.Oid]] = {}
@@ -201,14 +209,22 @@ def _split(repo: pygit2.Repository, tree: pygit2.Tree | None) -> tuple[dict[str,
     return fans, flat, other
 
 
-def _leaves(repo: pygit2.Repository, subtree: pygit2.Oid | None,
-            flat: Mapping[str, pygit2.Oid]) -> dict[str, pygit2.Oid]:
+def _leaves(
+    repo: pygit2.Repository, subtree: pygit2.Oid | None, flat: Mapping[str, pygit2.Oid]
+) -> dict[str, pygit2.Oid]:
     leaves = {name: leaf.id for name, leaf in named_entries(read_tree(repo, subtree))} if subtree is not None else {}
     return {**leaves, **flat}
 
 
-def _merge_leaves(repo: pygit2.Repository, fan: str, base: Mapping[str, pygit2.Oid], ours: Mapping[str, pygit2.Oid],
-                  theirs: Mapping[str, pygit2.Oid], merge_blob: BlobMerge, result: MergeResult) -> pygit2.Oid | None:
+def _merge_leaves(
+    repo: pygit2.Repository,
+    fan: str,
+    base: Mapping[str, pygit2.Oid],
+    ours: Mapping[str, pygit2.Oid],
+    theirs: Mapping[str, pygit2.Oid],
+    merge_blob: BlobMerge,
+    result: MergeResult,
+) -> pygit2.Oid | None:
     builder = repo.TreeBuilder()
     count = 0
     for name in set(ours) | set(theirs):

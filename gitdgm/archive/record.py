@@ -38,8 +38,14 @@ class Record:
 
     @classmethod
     def new(cls, *, status: str, parent: str | None, generation: int, **extra: Any) -> Record:
-        data = {"schema": SCHEMA, "status": status, "parent": parent or "", "generation": generation,
-                "created_at": now(), "gitdgm_version": __version__}
+        data = {
+            "schema": SCHEMA,
+            "status": status,
+            "parent": parent or "",
+            "generation": generation,
+            "created_at": now(),
+            "gitdgm_version": __version__,
+        }
         data.update(extra)
         return cls(data)
 
@@ -54,8 +60,13 @@ class Record:
             raise RecordError(f"unknown note schema {schema!r} (this gitdgm reads schema {SCHEMA}; upgrade gitdgm)")
         if data.get("status") not in STATUSES:
             raise RecordError(f"status {data.get('status')!r} is not one of {', '.join(STATUSES)}")
-        for key, kind in (("generation", int), ("score", (int, float)), ("parent", str), ("tasks", dict),
-                          ("errors", dict)):
+        for key, kind in (
+            ("generation", int),
+            ("score", (int, float)),
+            ("parent", str),
+            ("tasks", dict),
+            ("errors", dict),
+        ):
             if key in data and not isinstance(data[key], kind):
                 raise RecordError(f"field {key!r} has the wrong type ({type(data[key]).__name__})")
         _read_legacy_outcomes(data.get("tasks", {}))
@@ -119,8 +130,19 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-SUMMARY_KEYS = ("status", "score", "parent", "generation", "resolved", "attempted", "errored", "created_at",
-                "origin", "reason", "model")
+SUMMARY_KEYS = (
+    "status",
+    "score",
+    "parent",
+    "generation",
+    "resolved",
+    "attempted",
+    "errored",
+    "created_at",
+    "origin",
+    "reason",
+    "model",
+)
 
 
 def summarise(record: Record) -> dict[str, Any]:

@@ -45,4 +45,4 @@ def covered(spec: str, by: str) -> bool:
     if not (src.endswith("*") and by_src.endswith("*") and dst.endswith("*") and by_dst.endswith("*")):
         return spec.lstrip("+") == by.lstrip("+")
     src, dst, by_src, by_dst = src[:-1], dst[:-1], by_src[:-1], by_dst[:-1]
-    return src.startswith(by_src) and dst == by_dst + src[len(by_src):]
+    return src.startswith(by_src) and dst == by_dst + src[len(by_src) :]

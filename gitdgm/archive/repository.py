@@ -77,8 +77,9 @@ class Archive(GitStore):
         lineage = trace(claimed, notes, lambda c: self._commit_facts(c, cache), info, health.default_tip(self.repo))
         if lineage.broken:
             raise ArchiveError(_seed_missing(lineage, scan))
-        warnings += [f"agent {agent_id(c)}: its commit is missing from the repository; skipped"
-                     for c in sorted(lineage.missing)]
+        warnings += [
+            f"agent {agent_id(c)}: its commit is missing from the repository; skipped" for c in sorted(lineage.missing)
+        ]
         warnings += health.skipped_refs(self.repo, lineage.skipped, scan, notes)
         agents: dict[str, Agent] = {}
         for commit_hex in lineage.agents():
@@ -88,9 +89,15 @@ class Archive(GitStore):
             if "error" in summary:
                 warnings.append(health.unreadable_note(self.repo, commit_hex, ref, summary["error"]))
             agents[agent_id(commit_hex)] = Agent(
-                id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, summary=facts.subject,
-                parent=agent_id(parent) if parent else None, info=summary, ref=ref,
-                _load_record=functools.partial(self._parse_note, commit_hex, blob) if blob else None)
+                id=agent_id(commit_hex),
+                commit=commit_hex,
+                tree=facts.tree,
+                summary=facts.subject,
+                parent=agent_id(parent) if parent else None,
+                info=summary,
+                ref=ref,
+                _load_record=functools.partial(self._parse_note, commit_hex, blob) if blob else None,
+            )
         for agent in agents.values():
             if agent.parent is not None:
                 agents[agent.parent].children.append(agent.id)
@@ -109,16 +116,28 @@ class Archive(GitStore):
             blob = self.records.blob_id(commit_hex) if record is None else None
             if record is None and blob is not None:
                 record = self._parse_note(commit_hex, blob)
-            ref = next((name for name in (BRANCH_PREFIX + agent_id(commit_hex),
-                                          REJECTED_PREFIX + agent_id(commit_hex))
-                        if (r := self.repo.references.get(name)) is not None and str(r.target) == commit_hex), None)
+            ref = next(
+                (
+                    name
+                    for name in (BRANCH_PREFIX + agent_id(commit_hex), REJECTED_PREFIX + agent_id(commit_hex))
+                    if (r := self.repo.references.get(name)) is not None and str(r.target) == commit_hex
+                ),
+                None,
+            )
             agent = index.agents.get(agent_id(commit_hex))
             if agent is None:
                 facts = self._commit_facts(commit_hex)
                 if facts is None:
                     raise ArchiveError(f"agent {agent_id(commit_hex)}: its commit is missing from the repository")
-                agent = Agent(id=agent_id(commit_hex), commit=commit_hex, tree=facts.tree, parent=None,
-                              summary=facts.subject, info={}, ref=ref)
+                agent = Agent(
+                    id=agent_id(commit_hex),
+                    commit=commit_hex,
+                    tree=facts.tree,
+                    parent=None,
+                    summary=facts.subject,
+                    info={},
+                    ref=ref,
+                )
                 agent.parent = self._parent_agent(facts.parent, index)
                 index.agents[agent.id] = agent
                 if agent.parent is not None:
@@ -138,16 +157,21 @@ class Archive(GitStore):
         try:
             return Record.parse(read_blob(self.repo, blob))
         except RecordError as exc:
-            raise ArchiveError(f"agent {agent_id(commit_hex)}: its note in {RECORDS_REF} is not a gitdgm record: "
-                               f"{exc}: {health.note_fix(self.repo, commit_hex, str(exc))}") from None
+            raise ArchiveError(
+                f"agent {agent_id(commit_hex)}: its note in {RECORDS_REF} is not a gitdgm record: "
+                f"{exc}: {health.note_fix(self.repo, commit_hex, str(exc))}"
+            ) from None
 
     def _commit_facts(self, commit_hex: str, cache: LoadCache | None = None) -> CommitFacts | None:
         """A commit's tree, first parent and subject (read once, then from the load cache); None if missing."""
+
         def read() -> CommitFacts:
             commit = self.repo[commit_hex].peel(pygit2.Commit)
             parents = commit.parent_ids
-            return CommitFacts(str(commit.tree_id), str(parents[0]) if parents else None,
-                               commit.message.split("\n", 1)[0])
+            return CommitFacts(
+                str(commit.tree_id), str(parents[0]) if parents else None, commit.message.split("\n", 1)[0]
+            )
+
         try:
             return cache.commit(commit_hex, read) if cache is not None else read()
         except (KeyError, ValueError):
@@ -181,13 +205,20 @@ class Archive(GitStore):
         raise ArchiveError(f"unknown agent {rev!r}: give an id from `gitdgm ls`, a dgm/ branch or a revision")
 
     # --- verbs: each writes git, then returns the agent as the index now holds it ---------------------------
-    def add_agent(self, tree: str, parent: Agent | None, subject: str, body: str, trailers: Mapping[str, str],
-                  record: Record, author: tuple[str, str] | None = None) -> Agent:
+    def add_agent(
+        self,
+        tree: str,
+        parent: Agent | None,
+        subject: str,
+        body: str,
+        trailers: Mapping[str, str],
+        record: Record,
+        author: tuple[str, str] | None = None,
+    ) -> Agent:
         """A new agent: its commit (child of ``parent``), its branch, then its note (a kill in between leaves a
         branch without a note, which the next step adopts as pending)."""
         with self._lock:
-            commit = self.create_agent_commit(tree, parent.commit if parent else None, subject, body, trailers,
-                                              author)
+            commit = self.create_agent_commit(tree, parent.commit if parent else None, subject, body, trailers, author)
             self.set_branch(commit)
             self.write_record(commit, record)
             return self.agent(commit)
@@ -231,9 +262,16 @@ class Archive(GitStore):
             if agent.record is None:
                 parent = index.agents.get(agent.parent) if agent.parent else None
                 generation = index.generation_of(parent) + 1 if parent else 0
-                self.write_record(agent.commit, Record.new(status="pending", parent=agent.parent,
-                                                           generation=generation, origin="external",
-                                                           summary=agent.summary))
+                self.write_record(
+                    agent.commit,
+                    Record.new(
+                        status="pending",
+                        parent=agent.parent,
+                        generation=generation,
+                        origin="external",
+                        summary=agent.summary,
+                    ),
+                )
             return self.agent(agent.commit)
 
     def transplant(self, improvement: Agent, onto: Agent, selected: dict[str, Any] | None = None) -> Agent:
@@ -248,25 +286,45 @@ class Archive(GitStore):
             try:
                 tree = self.merge_change(index.agents[improvement.parent].commit, onto.commit, improvement.commit)
             except MergeConflict as exc:
-                raise MergeConflict(f"transplanting {improvement.id} onto {onto.id}: {exc}; nothing was "
-                                    "written") from None
+                raise MergeConflict(
+                    f"transplanting {improvement.id} onto {onto.id}: {exc}; nothing was written"
+                ) from None
             subject = f"Transplant {improvement.id} onto {onto.id}: {improvement.summary}"[:120]
             body = f"The change that made agent {improvement.id} ({improvement.summary}) applied onto agent {onto.id}."
             generation = index.generation_of(onto) + 1
-            trailers = {"Gitdgm-Parent": onto.id, "Gitdgm-Transplant-Of": improvement.id,
-                        "Gitdgm-Generation": str(generation)}
-            return self.add_agent(tree, onto, subject, body, trailers, Record.new(
-                status="pending", parent=onto.id, generation=generation, origin="transplant",
-                transplant_of=improvement.id, onto=onto.id, summary=subject, selection=selected))
+            trailers = {
+                "Gitdgm-Parent": onto.id,
+                "Gitdgm-Transplant-Of": improvement.id,
+                "Gitdgm-Generation": str(generation),
+            }
+            return self.add_agent(
+                tree,
+                onto,
+                subject,
+                body,
+                trailers,
+                Record.new(
+                    status="pending",
+                    parent=onto.id,
+                    generation=generation,
+                    origin="transplant",
+                    transplant_of=improvement.id,
+                    onto=onto.id,
+                    summary=subject,
+                    selection=selected,
+                ),
+            )
 
 
 def _seed_missing(lineage: Lineage, scan: health.RefScan) -> str:
     commit, end = min(lineage.broken.items())
     ref = scan.targets.get(commit, [f"refs/heads/dgm/{agent_id(commit)}"])[0].removeprefix("refs/heads/")
-    return (f"the seed agent is missing: agent {agent_id(commit)} ({ref}) descends from no agent (its lineage ends "
-            f"at commit {agent_id(end)}, which has neither a dgm/ branch nor a note in {RECORDS_REF}): restore the "
-            "seed's branch and note from a copy of the archive (`gitdgm sync --fetch-only` from a remote that has "
-            "them)")
+    return (
+        f"the seed agent is missing: agent {agent_id(commit)} ({ref}) descends from no agent (its lineage ends "
+        f"at commit {agent_id(end)}, which has neither a dgm/ branch nor a note in {RECORDS_REF}): restore the "
+        "seed's branch and note from a copy of the archive (`gitdgm sync --fetch-only` from a remote that has "
+        "them)"
+    )
 
 
 def _summary_or_error(repo: pygit2.Repository, blob: pygit2.Oid) -> dict[str, Any]:

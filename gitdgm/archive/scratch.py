@@ -60,8 +60,9 @@ class Workspace:
 Known = dict[str, tuple[tuple[int, int, int, int], pygit2.Oid]]
 
 
-def snapshot(directory: Path, store: pygit2.Repository, limits: Limits, known: Known | None = None
-             ) -> tuple[str, list[str]]:
+def snapshot(
+    directory: Path, store: pygit2.Repository, limits: Limits, known: Known | None = None
+) -> tuple[str, list[str]]:
     """Store ``directory`` as a tree without following a link (links kept as links) and within ``limits``;
     returns it and what was left out (special files, names git cannot store). ``known`` lets an unchanged file
     skip being read again."""
@@ -114,8 +115,15 @@ class Changes:
         for delta in self._diff().deltas:
             deleted = delta.status == pygit2.enums.DeltaStatus.DELETED
             after = delta.old_file if deleted else delta.new_file
-            out.append(Change(after.path, delta.status == pygit2.enums.DeltaStatus.ADDED, deleted,
-                              0 if deleted else after.mode, "" if deleted else str(after.id)))
+            out.append(
+                Change(
+                    after.path,
+                    delta.status == pygit2.enums.DeltaStatus.ADDED,
+                    deleted,
+                    0 if deleted else after.mode,
+                    "" if deleted else str(after.id),
+                )
+            )
         return out
 
     def base_paths(self) -> list[str]:
@@ -140,8 +148,11 @@ class Changes:
     def materialise(self, tree: str, directory: Path) -> Path:
         """Write ``tree`` into the new, empty ``directory``: files written fresh, links as links, never followed."""
         directory.mkdir(parents=True)
-        self.store.checkout_tree(self.store[tree], directory=str(directory),
-                                 strategy=CheckoutStrategy.FORCE | CheckoutStrategy.DONT_UPDATE_INDEX)
+        self.store.checkout_tree(
+            self.store[tree],
+            directory=str(directory),
+            strategy=CheckoutStrategy.FORCE | CheckoutStrategy.DONT_UPDATE_INDEX,
+        )
         return directory
 
     def _diff(self) -> pygit2.Diff:

@@ -37,8 +37,10 @@ class GitStore:
     def __init__(self, path: str | os.PathLike[str] = ".") -> None:
         found = pygit2.discover_repository(str(path))
         if found is None:
-            raise ArchiveError(f"not a git repository: {path} (create an archive with `gitdgm init {path}`, or "
-                               f"clone one with `gitdgm clone URL {path}`)")
+            raise ArchiveError(
+                f"not a git repository: {path} (create an archive with `gitdgm init {path}`, or "
+                f"clone one with `gitdgm clone URL {path}`)"
+            )
         self.repo = pygit2.Repository(found)
         self.records = NoteStore(self.repo, RECORDS_REF)
         self.logs = NoteStore(self.repo, LOGS_REF)
@@ -67,9 +69,15 @@ class GitStore:
         return self.git_dir / "gitdgm"
 
     # --- commits and refs -----------------------------------------------------------------------------------
-    def create_agent_commit(self, tree: str, parent: str | None, subject: str, body: str = "",
-                            trailers: Mapping[str, str] | None = None,
-                            author: tuple[str, str] | None = None) -> str:
+    def create_agent_commit(
+        self,
+        tree: str,
+        parent: str | None,
+        subject: str,
+        body: str = "",
+        trailers: Mapping[str, str] | None = None,
+        author: tuple[str, str] | None = None,
+    ) -> str:
         """A commit for a new agent (``author``: name and email); a nonce trailer keeps twin children (same tree
         and message) distinct."""
         lines = [subject.strip() or "Self-modification", ""]
@@ -79,8 +87,9 @@ class GitStore:
         lines += [f"{key}: {value}" for key, value in all_trailers.items()]
         parents = [pygit2.Oid(hex=parent)] if parent else []
         signature = pygit2.Signature(*author) if author else _GITDGM
-        oid = self.repo.create_commit(None, signature, self.committer(), "\n".join(lines) + "\n",
-                                      pygit2.Oid(hex=tree), parents)
+        oid = self.repo.create_commit(
+            None, signature, self.committer(), "\n".join(lines) + "\n", pygit2.Oid(hex=tree), parents
+        )
         return str(oid)
 
     def committer(self) -> pygit2.Signature:
@@ -156,8 +165,11 @@ class GitStore:
         return unpack_logs(self.logs.read(commit_hex))
 
     def add_task_logs(self, commit_hex: str, task_id: str, logs: dict[str, Any]) -> None:
-        self.logs.update([commit_hex], lambda _c, old: pack_logs({**unpack_logs(old), task_id: logs}),
-                         f"gitdgm: logs of {agent_id(commit_hex)} {task_id}")
+        self.logs.update(
+            [commit_hex],
+            lambda _c, old: pack_logs({**unpack_logs(old), task_id: logs}),
+            f"gitdgm: logs of {agent_id(commit_hex)} {task_id}",
+        )
 
     # --- trees ----------------------------------------------------------------------------------------------
     def tree_from_directory(self, directory: Path, limits: Limits = Limits()) -> str:
@@ -173,8 +185,9 @@ class GitStore:
         """Write an agent's whole tree into ``directory`` (one checkout, independent of lineage depth)."""
         directory.mkdir(parents=True, exist_ok=True)
         tree = self.repo[commit_hex].peel(pygit2.Tree)
-        self.repo.checkout_tree(tree, directory=str(directory),
-                                strategy=CheckoutStrategy.FORCE | CheckoutStrategy.DONT_UPDATE_INDEX)
+        self.repo.checkout_tree(
+            tree, directory=str(directory), strategy=CheckoutStrategy.FORCE | CheckoutStrategy.DONT_UPDATE_INDEX
+        )
         return directory
 
     def tree_files(self, commit_hex: str) -> dict[str, bytes]:

@@ -57,8 +57,15 @@ class SyncStats:
         return asdict(self)
 
 
-def sync(archive: Archive, remote: str | None = None, *, fetch: bool = True, push: bool = True,
-         max_attempts: int = MAX_ATTEMPTS, backoff: float = 0.2) -> SyncStats:
+def sync(
+    archive: Archive,
+    remote: str | None = None,
+    *,
+    fetch: bool = True,
+    push: bool = True,
+    max_attempts: int = MAX_ATTEMPTS,
+    backoff: float = 0.2,
+) -> SyncStats:
     """Fetch and merge, then push; retried while another runner's push gets in first."""
     syncer = _Syncer(archive, _remote_name(archive, remote))
     for attempt in range(max_attempts):
@@ -67,18 +74,24 @@ def sync(archive: Archive, remote: str | None = None, *, fetch: bool = True, pus
         if not push or syncer.push():
             return syncer.stats
         if not fetch:
-            raise ArchiveError(f"the push to {syncer.remote} was rejected (it has newer notes or branches): "
-                               "run `gitdgm sync` without --push-only to merge them first")
-        time.sleep(min(backoff * 2 ** attempt, 5.0) * random.uniform(0.5, 1.5))
-    raise ArchiveError(f"could not push to {syncer.remote}: rejected {max_attempts} times while other runners "
-                       "pushed; run `gitdgm sync` again")
+            raise ArchiveError(
+                f"the push to {syncer.remote} was rejected (it has newer notes or branches): "
+                "run `gitdgm sync` without --push-only to merge them first"
+            )
+        time.sleep(min(backoff * 2**attempt, 5.0) * random.uniform(0.5, 1.5))
+    raise ArchiveError(
+        f"could not push to {syncer.remote}: rejected {max_attempts} times while other runners "
+        "pushed; run `gitdgm sync` again"
+    )
 
 
 def _remote_name(archive: Archive, remote: str | None) -> str:
     name = remote or load_config(archive.default_branch_file(CONFIG_FILE)).sync.remote or "origin"
     if name not in archive.repo.remotes.names():
-        raise ArchiveError(f"the archive has no remote {name!r}: add one with `git remote add {name} URL` "
-                           f"(or set [sync] remote in {CONFIG_FILE})")
+        raise ArchiveError(
+            f"the archive has no remote {name!r}: add one with `git remote add {name} URL` "
+            f"(or set [sync] remote in {CONFIG_FILE})"
+        )
     return name
 
 
@@ -92,8 +105,9 @@ class _Syncer:
 
     # --- git ----------------------------------------------------------------------------------------------------
     def git(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(["git", f"--git-dir={self.repo.path}", *args], input=stdin, capture_output=True,
-                              text=True, check=False)
+        proc = subprocess.run(
+            ["git", f"--git-dir={self.repo.path}", *args], input=stdin, capture_output=True, text=True, check=False
+        )
         if check and proc.returncode != 0:
             raise ArchiveError(f"git {args[0]} failed (remote {self.remote}): {_last_line(proc.stderr)}")
         return proc
@@ -113,8 +127,15 @@ class _Syncer:
 
     # --- fetch and merge ----------------------------------------------------------------------------------------
     def fetch_and_merge(self) -> None:
-        self.git("fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head", self.remote,
-                 *fetch_refspecs(self.remote))
+        self.git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--prune",
+            "--no-write-fetch-head",
+            self.remote,
+            *fetch_refspecs(self.remote),
+        )
         self.stats.fetches += 1
         refs = self.refs()
         self._adopt_agents(refs)
@@ -129,7 +150,7 @@ class _Syncer:
             for name, target in refs.items():
                 if not name.startswith(tracking_prefix):
                     continue
-                agent = name[len(tracking_prefix):]
+                agent = name[len(tracking_prefix) :]
                 local = refs.get(local_prefix + agent)
                 if local == target:
                     continue
@@ -142,8 +163,10 @@ class _Syncer:
         self.stats.new_agents += len(creates)
 
     def _disagree(self, ref: str, local: str, remote: str) -> None:
-        message = (f"{ref} points at {local[:12]} here but at {remote[:12]} on {self.remote}: neither side "
-                   "changed (agent refs never move; inspect both commits and fix it by hand)")
+        message = (
+            f"{ref} points at {local[:12]} here but at {remote[:12]} on {self.remote}: neither side "
+            "changed (agent refs never move; inspect both commits and fix it by hand)"
+        )
         if message not in self.stats.conflicts:
             self.stats.conflicts.append(message)
 
@@ -152,8 +175,9 @@ class _Syncer:
         for _ in range(MAX_ATTEMPTS):
             theirs = _tip(repo, tracking)
             ours = _tip(repo, ref)
-            if theirs is None or (ours is not None and (ours.id == theirs.id or
-                                                        repo.descendant_of(ours.id, theirs.id))):
+            if theirs is None or (
+                ours is not None and (ours.id == theirs.id or repo.descendant_of(ours.id, theirs.id))
+            ):
                 return
             if ours is None or repo.descendant_of(theirs.id, ours.id):
                 new = theirs.id
@@ -162,8 +186,9 @@ class _Syncer:
                 base = repo[base_id].peel(pygit2.Tree) if base_id is not None else None
                 result = merge_trees(repo, base, ours.tree, theirs.tree, merge_blob)
                 sig = _signature(repo)
-                new = repo.create_commit(None, sig, sig, f"gitdgm: merge {self.remote}'s notes into {ref}",
-                                         result.tree, [ours.id, theirs.id])
+                new = repo.create_commit(
+                    None, sig, sig, f"gitdgm: merge {self.remote}'s notes into {ref}", result.tree, [ours.id, theirs.id]
+                )
                 self.stats.records_merged += result.merged
                 self.stats.warnings.extend(result.warnings)
             if self.update_refs([(ref, str(new), str(ours.id) if ours is not None else _ZERO)]):
@@ -179,14 +204,15 @@ class _Syncer:
         for local_prefix, tracking_prefix in self.tracking.items():
             for name, target in refs.items():
                 if name.startswith(local_prefix):
-                    remote_target = refs.get(tracking_prefix + name[len(local_prefix):])
+                    remote_target = refs.get(tracking_prefix + name[len(local_prefix) :])
                     if remote_target is None:
                         updates.append((name, target))
                     elif remote_target != target:
                         self._disagree(name, target, remote_target)
-        notes = [(ref, refs[ref]) for ref in NOTES_MERGE
-                 if ref in refs and refs.get(self.notes_tracking[ref]) != refs[ref]]
-        batches = [updates[i:i + BATCH] for i in range(0, len(updates), BATCH)] or [[]]
+        notes = [
+            (ref, refs[ref]) for ref in NOTES_MERGE if ref in refs and refs.get(self.notes_tracking[ref]) != refs[ref]
+        ]
+        batches = [updates[i : i + BATCH] for i in range(0, len(updates), BATCH)] or [[]]
         batches[-1] = batches[-1] + notes  # notes go last, with the agents they describe
         for batch in batches:  # noqa: SIM110 - pushes each batch in turn: all() would hide that side effect
             if batch and not self._push_batch(batch):
@@ -200,8 +226,7 @@ class _Syncer:
         if proc.returncode != 0 and "does not support --atomic" in proc.stderr:
             atomic = False
             proc = self.git("push", "--porcelain", "--no-verify", self.remote, *specs, check=False)
-        rejected = {line.split("\t")[1].split(":", 1)[1] for line in proc.stdout.splitlines()
-                    if line.startswith("!\t")}
+        rejected = {line.split("\t")[1].split(":", 1)[1] for line in proc.stdout.splitlines() if line.startswith("!\t")}
         if proc.returncode != 0 and not rejected:
             raise ArchiveError(f"git push failed (remote {self.remote}): {_last_line(proc.stderr)}")
         pushed = [] if rejected and atomic else [(ref, t) for ref, t in batch if ref not in rejected]
@@ -216,7 +241,7 @@ class _Syncer:
         if ref in self.notes_tracking:
             return self.notes_tracking[ref]
         prefix = BRANCH_PREFIX if ref.startswith(BRANCH_PREFIX) else REJECTED_PREFIX
-        return self.tracking[prefix] + ref[len(prefix):]
+        return self.tracking[prefix] + ref[len(prefix) :]
 
 
 def _last_line(text: str) -> str:

@@ -14,8 +14,12 @@ from gitdgm.config import CONFIG_FILE
 
 @click.command(name="init")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", "seed_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Agent directory for the seed (default: gitdgm's seed agent).")
+@click.option(
+    "--seed",
+    "seed_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Agent directory for the seed (default: gitdgm's seed agent).",
+)
 def init_command(path: Path, seed_dir: Path | None) -> None:
     """Create an archive at PATH (or make an existing repository one) with the seed agent.
 
@@ -56,9 +60,11 @@ def sync_command(archive_path: str, remote: str | None, fetch_only: bool, push_o
     if as_json:
         print_json(stats.as_dict())
         return
-    click.echo(f"sync {stats.remote}: {stats.new_agents} new agent(s) fetched, {stats.records_merged} record(s) "
-               f"merged, {stats.pushed_refs} ref(s) pushed"
-               + (f" after {stats.push_rejections} rejected push(es)" if stats.push_rejections else ""))
+    click.echo(
+        f"sync {stats.remote}: {stats.new_agents} new agent(s) fetched, {stats.records_merged} record(s) "
+        f"merged, {stats.pushed_refs} ref(s) pushed"
+        + (f" after {stats.push_rejections} rejected push(es)" if stats.push_rejections else "")
+    )
 
 
 @click.command(name="clone")
@@ -82,8 +88,10 @@ def clone_command(url: str, directory: Path | None) -> None:
     for message in stats.warnings + stats.conflicts + snapshot.warnings:
         warn(message)
     click.echo(f"Cloned {url} into {archive.path}: {summary(snapshot)}.")
-    click.echo("Records (refs/notes/dgm) and rejected agents come with `git fetch` and `gitdgm sync` from now on. "
-               "Next: `gitdgm ls`, `gitdgm tree`, `gitdgm step`.")
+    click.echo(
+        "Records (refs/notes/dgm) and rejected agents come with `git fetch` and `gitdgm sync` from now on. "
+        "Next: `gitdgm ls`, `gitdgm tree`, `gitdgm step`."
+    )
 
 
 @click.group(name="ci")
@@ -102,8 +110,10 @@ def ci_init(archive_path: str, force: bool) -> None:
       gitdgm ci init && git push origin main
     """
     changed = write_workflow(open_archive(archive_path), force)
-    click.echo(f"{'Committed' if changed else 'Up to date:'} {WORKFLOW_FILE}"
-               + (" on the default branch; push it to run it." if changed else ""))
+    click.echo(
+        f"{'Committed' if changed else 'Up to date:'} {WORKFLOW_FILE}"
+        + (" on the default branch; push it to run it." if changed else "")
+    )
 
 
 COMMANDS: tuple[click.Command, ...] = (init_command, clone_command, sync_command, ci_group)

@@ -44,5 +44,6 @@ def spent(config: Config, cost_usd: float) -> Config:
     """``config`` with a dollar budget lowered by what a step spent (the next step gets what is left)."""
     if not config.budget.max_usd:
         return config
-    return dataclasses.replace(config, budget=dataclasses.replace(
-        config.budget, max_usd=max(config.budget.max_usd - cost_usd, 1e-9)))
+    return dataclasses.replace(
+        config, budget=dataclasses.replace(config.budget, max_usd=max(config.budget.max_usd - cost_usd, 1e-9))
+    )

@@ -16,13 +16,17 @@ from gitdgm.views.plot import DOT_LIMIT, ENGINES, TREE_LIMIT
 @click.command(name="ls")
 @archive_option()
 @json_option()
-@click.option("--status", type=click.Choice([*STATUSES, UNREADABLE]), multiple=True,
-              help="Only agents with this status (repeatable).")
+@click.option(
+    "--status",
+    type=click.Choice([*STATUSES, UNREADABLE]),
+    multiple=True,
+    help="Only agents with this status (repeatable).",
+)
 @click.option("--min-score", type=float, help="Only agents scoring at least this.")
-@click.option("--sort", type=click.Choice(["generation", "score", "id", "children"]), default="generation",
-              show_default=True)
-def ls_command(archive_path: str, as_json: bool, status: tuple[str, ...], min_score: float | None,
-               sort: str) -> None:
+@click.option(
+    "--sort", type=click.Choice(["generation", "score", "id", "children"]), default="generation", show_default=True
+)
+def ls_command(archive_path: str, as_json: bool, status: tuple[str, ...], min_score: float | None, sort: str) -> None:
     """List agents: id, parent, generation, score, children, status.
 
     \b
@@ -33,9 +37,11 @@ def ls_command(archive_path: str, as_json: bool, status: tuple[str, ...], min_sc
     from gitdgm.views import model as views
 
     _, snapshot = open_snapshot(archive_path)
-    agents = [a for a in views.sorted_agents(snapshot, sort)
-              if (not status or a.status in status)
-              and (min_score is None or (a.score is not None and a.score >= min_score))]
+    agents = [
+        a
+        for a in views.sorted_agents(snapshot, sort)
+        if (not status or a.status in status) and (min_score is None or (a.score is not None and a.score >= min_score))
+    ]
     if as_json:
         print_json([views.agent_row(snapshot, a) for a in agents])
     else:
@@ -86,8 +92,9 @@ def tree_command(archive_path: str, depth: int | None, no_rejected: bool) -> Non
 
 def _out_option(default: str, help: str) -> Callable[[FC], FC]:
     """``--out``: the directory plot and report write into."""
-    return click.option("--out", "out", default=default, show_default=True,
-                        type=click.Path(file_okay=False, path_type=Path), help=help)
+    return click.option(
+        "--out", "out", default=default, show_default=True, type=click.Path(file_okay=False, path_type=Path), help=help
+    )
 
 
 def _rejected_option() -> Callable[[FC], FC]:
@@ -97,15 +104,25 @@ def _rejected_option() -> Callable[[FC], FC]:
 
 def _max_nodes_option(default: int) -> Callable[[FC], FC]:
     """``--max-nodes``: a large archive is drawn as the lineages of its best agents."""
-    return click.option("--max-nodes", type=click.IntRange(min=0), default=default, show_default=True,
-                        help="Draw at most this many agents: the lineages of the best-scoring (0: all).")
+    return click.option(
+        "--max-nodes",
+        type=click.IntRange(min=0),
+        default=default,
+        show_default=True,
+        help="Draw at most this many agents: the lineages of the best-scoring (0: all).",
+    )
 
 
 def _engine_option() -> Callable[[FC], FC]:
     """``--engine``: which layout draws the tree (auto picks by size and what is installed)."""
-    return click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
-                        help=f"Tree layout. auto: Graphviz dot up to {DOT_LIMIT} nodes, twopi above; without "
-                             f"Graphviz, igraph's tree up to {TREE_LIMIT}, radial above.")
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default="auto",
+        show_default=True,
+        help=f"Tree layout. auto: Graphviz dot up to {DOT_LIMIT} nodes, twopi above; without "
+        f"Graphviz, igraph's tree up to {TREE_LIMIT}, radial above.",
+    )
 
 
 @click.command(name="plot")
@@ -139,11 +156,15 @@ def plot_command(archive_path: str, out: Path, rejected: bool, max_nodes: int, e
 @_out_option("gitdgm-report", "Directory to write report.html into.")
 @_rejected_option()
 @_max_nodes_option(2000)
-@click.option("--details", type=click.IntRange(min=0), default=500, show_default=True,
-              help="Embed records, diffs and task results for this many agents (best lineage, then best scores).")
+@click.option(
+    "--details",
+    type=click.IntRange(min=0),
+    default=500,
+    show_default=True,
+    help="Embed records, diffs and task results for this many agents (best lineage, then best scores).",
+)
 @_engine_option()
-def report_command(archive_path: str, out: Path, rejected: bool, max_nodes: int, details: int,
-                   engine: str) -> None:
+def report_command(archive_path: str, out: Path, rejected: bool, max_nodes: int, details: int, engine: str) -> None:
     """Write one self-contained HTML page to browse the archive (open it from disk or keep it as a CI artifact).
 
     Click a tree node or a table row to see the agent's record, problem statement, per-task results and diff;
@@ -156,8 +177,7 @@ def report_command(archive_path: str, out: Path, rejected: bool, max_nodes: int,
     from gitdgm.views.report import render_report
 
     archive, snapshot = open_snapshot(archive_path)
-    path = render_report(archive, snapshot, out, rejected=rejected, max_nodes=max_nodes, details=details,
-                         engine=engine)
+    path = render_report(archive, snapshot, out, rejected=rejected, max_nodes=max_nodes, details=details, engine=engine)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(snapshot.agents)} agents)")
 
 

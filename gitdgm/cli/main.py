@@ -15,11 +15,13 @@ from typing import IO, Any
 import click
 
 from gitdgm import __version__
-from gitdgm.cli import archive, inspect, model, sandbox, search
+from gitdgm.cli import agents, archive, inspect, model, sandbox, search
 from gitdgm.errors import GitdgmError
 
-EXIT_CODES = ("Exit codes: 0 ok, 1 error, 2 usage, 3 internal error, 4 budget exhausted, 5 archive locked, "
-              "6 infrastructure errors (not scored; run again), 130 interrupted.")
+EXIT_CODES = (
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 internal error, 4 budget exhausted, 5 archive locked, "
+    "6 infrastructure errors (not scored; run again), 130 interrupted."
+)
 
 
 class _Failure(click.ClickException):
@@ -66,7 +68,8 @@ def cli() -> None:
 
 def _register(group: click.Group) -> None:
     """Each module lists its own commands, so a new command never means editing this file."""
-    for command in (*archive.COMMANDS, *inspect.COMMANDS, *search.COMMANDS, *model.COMMANDS, *sandbox.COMMANDS):
+    groups = (archive, inspect, search, agents, model, sandbox)
+    for command in (command for group in groups for command in group.COMMANDS):
         group.add_command(command)
 
 
@@ -83,6 +86,9 @@ def main() -> None:
     except Exception as exc:  # the one place that reports bugs
         if os.environ.get("GITDGM_DEBUG"):
             raise
-        click.echo(f"gitdgm: internal error: {type(exc).__name__}: {exc} (GITDGM_DEBUG=1 shows the traceback; "
-                   "please report it)", err=True)
+        click.echo(
+            f"gitdgm: internal error: {type(exc).__name__}: {exc} (GITDGM_DEBUG=1 shows the traceback; "
+            "please report it)",
+            err=True,
+        )
         sys.exit(3)

@@ -17,8 +17,11 @@ def model_group() -> None:
 
 
 @model_group.command(name="check")
-@archive_option(default=None, help="The archive whose gitdgm.toml to use (default: the current directory's; outside "
-                                   "an archive, gitdgm's defaults).")
+@archive_option(
+    default=None,
+    help="The archive whose gitdgm.toml to use (default: the current directory's; outside "
+    "an archive, gitdgm's defaults).",
+)
 @click.option("--base-url", help="Probe this OpenAI-compatible base URL instead of model.base_url.")
 @click.option("--model", help="Probe this model instead of the agent's.")
 @json_option()

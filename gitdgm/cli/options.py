@@ -33,14 +33,21 @@ def json_option(help: str = "Machine-readable output.") -> Callable[[FC], FC]:
 
 def sandbox_option() -> Callable[[FC], FC]:
     """``--sandbox``: every command that runs agents lets the backend be overridden."""
-    return click.option("--sandbox", type=click.Choice(["auto", "docker", "process"]),
-                        help="Override the archive's sandbox backend.")
+    return click.option(
+        "--sandbox", type=click.Choice(["auto", "docker", "process"]), help="Override the archive's sandbox backend."
+    )
 
 
 def progress_option() -> Callable[[FC], FC]:
     """``--progress``: every long-running command shows progress the same way."""
-    return click.option("--progress", "progress_mode", type=click.Choice(MODES), default="auto", show_default=True,
-                        help="Live display (terminal), a line per event (logs), or off.")
+    return click.option(
+        "--progress",
+        "progress_mode",
+        type=click.Choice(MODES),
+        default="auto",
+        show_default=True,
+        help="Live display (terminal), a line per event (logs), or off.",
+    )
 
 
 def console() -> Console:

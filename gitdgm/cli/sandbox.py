@@ -24,8 +24,13 @@ def sandbox() -> None:
 
 @sandbox.command()
 @click.option("--rebuild", is_flag=True, help="Make the debootstrap base image again even if it exists.")
-@click.option("--base", type=click.Choice(BASES), default="debootstrap", show_default=True,
-              help="debootstrap: a Debian root filesystem, no registry needed; registry: FROM python:3.11-slim.")
+@click.option(
+    "--base",
+    type=click.Choice(BASES),
+    default="debootstrap",
+    show_default=True,
+    help="debootstrap: a Debian root filesystem, no registry needed; registry: FROM python:3.11-slim.",
+)
 @_image_option("Tag of the image to build.")
 def build(rebuild: bool, base: str, image: str) -> None:
     """Build the sandbox image.
@@ -53,8 +58,13 @@ def check(image: str, as_json: bool) -> None:
 
 def status_record(status: DockerStatus) -> dict[str, object]:
     """The findings as one JSON object, for scripts that pick a backend."""
-    return {"backend": "docker" if status.usable else "process", "daemon": status.daemon, "image": status.image,
-            "image_present": status.image_present, "reason": status.reason}
+    return {
+        "backend": "docker" if status.usable else "process",
+        "daemon": status.daemon,
+        "image": status.image,
+        "image_present": status.image_present,
+        "reason": status.reason,
+    }
 
 
 def describe(status: DockerStatus) -> str:

@@ -1,4 +1,4 @@
-"""Commands that run or choose agents: ``step``, ``run``, ``eval``, ``select``, ``transplant``, ``demo``.
+"""Commands that run the search or choose agents: ``step``, ``run``, ``select``, ``demo``.
 
 Each parses its options, calls one function of the engine and prints; the engine is imported when a command runs,
 since the step pulls in the sandbox and the model gateway.
@@ -6,7 +6,6 @@ since the step pulls in the sandbox and the model gateway.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -54,70 +53,42 @@ def _seed_or_random(seed: int | None) -> int:
     return seed if seed is not None else random.SystemRandom().randrange(2**31)
 
 
-@click.command(name="eval")
-@archive_option()
-@click.argument("agent")
-@click.option("--suite", help="Suite spec (default: eval.suite of gitdgm.toml).")
-@click.option("--stage", type=int, help="Run only this stage (1-based).")
-@click.option("--workers", type=int, help="Tasks run in parallel (default: eval.workers).")
-@click.option("--shard", help="Run only shard i of n of the stage's tasks, e.g. 2/3 (CI matrix).")
-@sandbox_option()
-@progress_option()
-def eval_command(archive_path: str, agent: str, suite: str | None, stage: int | None, workers: int | None,
-                 shard: str | None, sandbox: str | None, progress_mode: str) -> None:
-    """Evaluate AGENT on the suite in stages and record the result in its note.
-
-    Resumable: tasks already recorded are not run again.
-
-    \b
-    Example:
-      gitdgm eval dgm/3f9a1c2b4d5e --workers 4
-      gitdgm eval 3f9a1c2b4d5e --stage 1 --shard 2/3
-    """
-    from gitdgm.engine.evaluate import Shard, evaluate
-    from gitdgm.engine.services import archive_config, open_runtime
-
-    archive = open_archive(archive_path)
-    target = archive.resolve(agent)
-    config = archive_config(archive)
-    if workers:
-        config = dataclasses.replace(config, eval=dataclasses.replace(config.eval, workers=workers))
-    try:
-        part = Shard.parse(shard) if shard else None
-    except ValueError as exc:
-        raise ConfigError(f"--shard: {exc}") from None
-    with progress_display(progress_mode) as progress, \
-            open_runtime(archive, config, sandbox=sandbox, suite=suite, progress=progress) as rt:
-        record = evaluate(rt, target, shard=part, only_stage=stage)
-    data = record.data
-    click.echo(f"{target.id}: score {data.get('score', 0):.3f} ({data.get('resolved', 0)}/{data.get('attempted', 0)}"
-               f" resolved), status {record.status}")
-    for task_id, result in sorted(record.tasks.items()):
-        click.echo(f"  {task_id:40s} {result.get('outcome')}" + (f" ({result['why']})" if result.get("why") else ""))
-    for task_id, result in sorted(record.errors.items()):
-        click.echo(f"  {task_id:40s} error: {result.get('why')}")
-    if record.errors:
-        raise InfrastructureError(f"{len(record.errors)} task(s) of {target.id} ended in error, not the agent's "
-                                  f"doing: they are not scored; run `gitdgm eval {target.id}` again once fixed")
-
-
 @click.command(name="step")
 @archive_option()
 @_parents_option("Children to make (default: selection.parents).")
 @_seed_option("Selection seed (default: random; recorded in the notes).")
 @click.option("--dry-run", is_flag=True, help="Only show what the step would do.")
 @budget_option("Stop when this much is spent: dollars (5) or tokens (200000tokens).")
-@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Append a markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append a markdown summary here (e.g. $GITHUB_STEP_SUMMARY).",
+)
 @json_option("Print the step report as JSON.")
-@click.option("--plan", "plan_shards", type=int, metavar="N",
-              help="Fan-out: breed children without evaluating them and print the (agent, shard i/N) matrix as JSON.")
+@click.option(
+    "--plan",
+    "plan_shards",
+    type=int,
+    metavar="N",
+    help="Fan-out: breed children without evaluating them and print the (agent, shard i/N) matrix as JSON.",
+)
 @click.option("--collect", is_flag=True, help="Fan-out: settle pending agents from their shards' results.")
 @sandbox_option()
 @progress_option()
-def step_command(archive_path: str, parents: int | None, seed: int | None, dry_run: bool, budget: str | None,
-                 summary_file: Path | None, as_json: bool, plan_shards: int | None, collect: bool,
-                 sandbox: str | None, progress_mode: str) -> None:
+def step_command(
+    archive_path: str,
+    parents: int | None,
+    seed: int | None,
+    dry_run: bool,
+    budget: str | None,
+    summary_file: Path | None,
+    as_json: bool,
+    plan_shards: int | None,
+    collect: bool,
+    sandbox: str | None,
+    progress_mode: str,
+) -> None:
     """One generation: catch up pending agents, select parents, diagnose, self-modify, check, evaluate, admit.
 
     \b
@@ -156,8 +127,9 @@ def step_command(archive_path: str, parents: int | None, seed: int | None, dry_r
 @budget_option("Stop when this much is spent over all steps: dollars (5) or tokens (2e6tokens).")
 @sandbox_option()
 @progress_option()
-def run_command(archive_path: str, steps: int, parents: int | None, budget: str | None,
-                sandbox: str | None, progress_mode: str) -> None:
+def run_command(
+    archive_path: str, steps: int, parents: int | None, budget: str | None, sandbox: str | None, progress_mode: str
+) -> None:
     """Run N steps, then print a summary (children made, admitted, best score, cost).
 
     \b
@@ -179,13 +151,17 @@ def run_command(archive_path: str, steps: int, parents: int | None, budget: str 
             made += sum(1 for c in report.children if c.id)
             admitted += sum(1 for c in report.children if c.status == "evaluated")
             cost += report.cost_usd
-            click.echo(f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
-                       f"({report.best_score or 0:.3f})")
+            click.echo(
+                f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
+                f"({report.best_score or 0:.3f})"
+            )
             if report.stopped:
                 break
             config = spent(config, report.cost_usd)
-    click.echo(f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
-               f"({(report.best_score or 0) if report else 0:.3f}), cost ${cost:.4f}")
+    click.echo(
+        f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
+        f"({(report.best_score or 0) if report else 0:.3f}), cost ${cost:.4f}"
+    )
     if report:
         _exit_for(report)
 
@@ -195,13 +171,24 @@ def _exit_for(report: StepReport) -> None:
     if report.exit_code == BudgetExceeded.exit_code:
         raise BudgetExceeded(report.stopped)
     if report.exit_code:
-        raise InfrastructureError(report.stopped or f"{report.errors} task attempt(s) ended in error, not the "
-                                  "agents' doing: nothing was scored or rejected for them; the next step runs "
-                                  "them again")
+        raise InfrastructureError(
+            report.stopped
+            or f"{report.errors} task attempt(s) ended in error, not the "
+            "agents' doing: nothing was scored or rejected for them; the next step runs "
+            "them again"
+        )
 
 
-def _one_step(archive: Archive, config: Config, parents: int | None, seed: int | None, sandbox: str | None,
-              progress: Progress, mode: str = "full", shards: int = 1) -> StepReport:
+def _one_step(
+    archive: Archive,
+    config: Config,
+    parents: int | None,
+    seed: int | None,
+    sandbox: str | None,
+    progress: Progress,
+    mode: str = "full",
+    shards: int = 1,
+) -> StepReport:
     """One step in its own runtime (sandbox and gateway opened and closed around it)."""
     from gitdgm.engine.services import open_runtime
     from gitdgm.engine.step import run_step
@@ -215,8 +202,9 @@ def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | 
     snapshot = load(archive)
     pending = snapshot.pending()
     seed = _seed_or_random(seed)
-    chosen = selection.choose(selection.candidates(snapshot), parents or config.selection.parents,
-                              config.selection, seed)
+    chosen = selection.choose(
+        selection.candidates(snapshot), parents or config.selection.parents, config.selection, seed
+    )
     click.echo(f"would evaluate {len(pending)} pending agent(s): {' '.join(a.id for a in pending) or '-'}")
     click.echo(f"would breed from ({config.selection.policy}, seed {seed}): {' '.join(c.id for c in chosen) or '-'}")
 
@@ -254,9 +242,16 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
     probs = selection.probabilities(cands, config) if cands else []
     rows = sorted(zip(cands, probs, strict=True), key=lambda cp: -cp[1])
     if as_json:
-        print_json({"policy": config.policy, "seed": seed, "parents": [c.id for c in chosen],
-                    "candidates": [{"id": c.id, "score": c.score, "children": c.children, "probability": p}
-                                   for c, p in rows]})
+        print_json(
+            {
+                "policy": config.policy,
+                "seed": seed,
+                "parents": [c.id for c in chosen],
+                "candidates": [
+                    {"id": c.id, "score": c.score, "children": c.children, "probability": p} for c, p in rows
+                ],
+            }
+        )
         return
     if not cands:
         click.echo("No admitted agents yet: the next step evaluates pending agents first.")
@@ -268,36 +263,21 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
         click.echo(f"  … {len(rows) - 20} more (use --json)")
 
 
-@click.command(name="transplant")
-@archive_option()
-@click.argument("improvement")
-@click.option("--onto", required=True, help="The agent that receives the change.")
-def transplant_command(archive_path: str, improvement: str, onto: str) -> None:
-    """Apply the change that made IMPROVEMENT (its diff against its parent) onto another agent.
-
-    The result is a pending agent (evaluated by the next step); a conflict lists the paths and writes nothing.
-
-    \b
-    Example:
-      gitdgm transplant 3f9a1c2b4d5e --onto 8e7d6c5b4a39
-    """
-    archive = open_archive(archive_path)
-    source, target = archive.resolve(improvement), archive.resolve(onto)
-    child = archive.transplant(source, target)
-    click.echo(f"Created pending agent {child.id} (branch dgm/{child.id}): {source.id}'s change on "
-               f"{target.id}. The next `gitdgm step` evaluates it.")
-
-
 @click.command(name="demo")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to create the demo archive (default: a new temporary directory, kept).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to create the demo archive (default: a new temporary directory, kept).",
+)
 @click.option("--generations", type=int, default=3, show_default=True)
 @_parents_option("Children per generation.", default=2)
 @click.option("--tasks", type=int, default=6, show_default=True, help="Builtin tasks in the demo suite.")
 @sandbox_option()
 @progress_option()
-def demo_command(directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None,
-                 progress_mode: str) -> None:
+def demo_command(
+    directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None, progress_mode: str
+) -> None:
     """An offline end-to-end run: a temporary archive, builtin tasks and a scripted model (no API key).
 
     \b
@@ -312,19 +292,29 @@ def demo_command(directory: Path | None, generations: int, parents: int, tasks: 
     directory = directory or Path(tempfile.mkdtemp(prefix="gitdgm-demo-"))
     if directory.exists() and any(directory.iterdir()):
         raise GitdgmError(f"{directory} is not empty: give --dir a new directory")
-    click.echo("The model in this demo is SCRIPTED (no API key, no network): it knows a few reference solutions "
-               "and rewards two self-improvements in turn, so you can watch the machinery work.")
+    click.echo(
+        "The model in this demo is SCRIPTED (no API key, no network): it knows a few reference solutions "
+        "and rewards two self-improvements in turn, so you can watch the machinery work."
+    )
     with progress_display(progress_mode) as progress:
-        archive = run_demo(directory, generations=generations, parents=parents, tasks=tasks,
-                           sandbox=sandbox or "process", echo=click.echo, progress=progress)
+        archive = run_demo(
+            directory,
+            generations=generations,
+            parents=parents,
+            tasks=tasks,
+            sandbox=sandbox or "process",
+            echo=click.echo,
+            progress=progress,
+        )
     snapshot = archive.load()
     out = console()
     out.print(views.ls_table(snapshot, views.sorted_agents(snapshot), out.width))
     out.print(views.lineage_tree(snapshot))
-    click.echo(f"\nExplore it: cd {directory} && git log --graph --notes=dgm --all --oneline; gitdgm show <id>.\n"
-               "For a real run: gitdgm init my-archive, set model.name (and model.base_url for vLLM, Ollama or "
-               "llama.cpp) in gitdgm.toml, export OPENAI_API_KEY, then gitdgm step.")
+    click.echo(
+        f"\nExplore it: cd {directory} && git log --graph --notes=dgm --all --oneline; gitdgm show <id>.\n"
+        "For a real run: gitdgm init my-archive, set model.name (and model.base_url for vLLM, Ollama or "
+        "llama.cpp) in gitdgm.toml, export OPENAI_API_KEY, then gitdgm step."
+    )
 
 
-COMMANDS: tuple[click.Command, ...] = (eval_command, step_command, run_command, select_command, transplant_command,
-                                       demo_command)
+COMMANDS: tuple[click.Command, ...] = (step_command, run_command, select_command, demo_command)

@@ -57,7 +57,7 @@ def stage_tasks(tasks: tuple[Task, ...], stages: list[int]) -> list[list[Task]]:
     """Stage k takes the next ``stages[k]`` tasks of the suite's order."""
     out, start = [], 0
     for size in stages:
-        out.append(list(tasks[start:start + size]))
+        out.append(list(tasks[start : start + size]))
         start += size
     return [s for s in out if s]
 
@@ -72,8 +72,10 @@ def summarise_tasks(record: Record) -> None:
     stages: dict[int, list[dict[str, Any]]] = {}
     for result in tasks.values():
         stages.setdefault(int(result.get("stage", 1)), []).append(result)
-    record.data["stages"] = [{"stage": k, "tasks": len(v), "resolved": sum(r.get("outcome") == "resolved" for r in v)}
-                             for k, v in sorted(stages.items())]
+    record.data["stages"] = [
+        {"stage": k, "tasks": len(v), "resolved": sum(r.get("outcome") == "resolved" for r in v)}
+        for k, v in sorted(stages.items())
+    ]
     attempts = [*tasks.values(), *record.errors.values()]  # an errored attempt's tokens were spent all the same
     cost = sum(float(t.get("cost_usd", 0.0)) for t in attempts)
     tokens = sum(int(t.get("tokens", 0)) for t in attempts)
@@ -98,8 +100,11 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
         for number, tasks in enumerate(stages, start=1):
             if only_stage and number != only_stage:
                 continue
-            todo = [task for i, task in enumerate(tasks)
-                    if (shard is None or shard.takes(i)) and task.id not in record.tasks]
+            todo = [
+                task
+                for i, task in enumerate(tasks)
+                if (shard is None or shard.takes(i)) and task.id not in record.tasks
+            ]
             if todo and not probed and (down := rt.gateway.probe()):
                 raise ModelUnavailable(f"{down}; nothing was run for {agent.id}")
             probed = probed or bool(todo)
@@ -128,8 +133,11 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
     if shard is not None:
         stage = only_stage or 1
         more = stage < len(stages) and record.data["score"] >= rt.config.eval.thresholds[stage - 1]
-        record = archive.update_record(agent.commit, lambda r: _finish_shard(r, shard, stage, more),
-                                       f"gitdgm: shard {shard.index}/{shard.count} of {agent.id}")
+        record = archive.update_record(
+            agent.commit,
+            lambda r: _finish_shard(r, shard, stage, more),
+            f"gitdgm: shard {shard.index}/{shard.count} of {agent.id}",
+        )
     elif only_stage is None:
         record = archive.update_record(agent.commit, _finish, f"gitdgm: evaluated {agent.id}")
     return record
@@ -164,8 +172,9 @@ def _start(record: Record | None, agent: Agent, rt: Runtime) -> Record:
     record = record or Record.new(status="evaluating", parent=agent.parent, generation=0)
     if record.status in ("pending", "evaluating"):  # an admitted or rejected agent keeps its status and branch
         record.data["status"] = "evaluating"
-    record.data.setdefault("evaluation", {}).update(suite=rt.suite.name, sandbox=rt.sandbox.name,
-                                                    model=rt.config.model.name)
+    record.data.setdefault("evaluation", {}).update(
+        suite=rt.suite.name, sandbox=rt.sandbox.name, model=rt.config.model.name
+    )
     record.data["evaluation"].setdefault("started_at", now())
     summarise_tasks(record)
     return record
@@ -181,8 +190,9 @@ def _finish(record: Record | None) -> Record:
     return record
 
 
-def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any], logs: dict[str, Any],
-                 counted: bool) -> None:
+def _record_task(
+    rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any], logs: dict[str, Any], counted: bool
+) -> None:
     """A graded attempt goes into ``tasks``; an ``error`` into ``errors``, to be run again, unless it is the
     ``eval.error_retries``-th counted one in a row (see ``_counts_against_agent``)."""
 
@@ -194,8 +204,13 @@ def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any]
         else:
             tries = int(previous.get("tries", 0)) + counted
             if tries >= rt.config.eval.error_retries:
-                record.tasks[task_id] = {**result, "outcome": "unresolved", "why": "repeated_error",
-                                         "error": result["why"], "tries": tries}
+                record.tasks[task_id] = {
+                    **result,
+                    "outcome": "unresolved",
+                    "why": "repeated_error",
+                    "error": result["why"],
+                    "tries": tries,
+                }
             else:
                 record.errors[task_id] = {**result, "tries": tries, "at": now()}
         summarise_tasks(record)
@@ -205,8 +220,9 @@ def _record_task(rt: Runtime, agent: Agent, task_id: str, result: dict[str, Any]
     rt.archive.add_task_logs(agent.commit, task_id, logs)
 
 
-def guarded_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task,
-                 stage: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def guarded_task(
+    rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task, stage: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``run_task``, where a fault of gitdgm's own is the attempt's ``error`` (logged with its traceback), not
     the agent's failure and not the end of the whole evaluation. Errors the user must act on still raise."""
     started = time.monotonic()
@@ -216,20 +232,27 @@ def guarded_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, ta
         raise
     except Exception as exc:
         log.exception("gitdgm: internal error while running %s on %s", agent.id, task.id)
-        return _errored(task, stage, started, f"gitdgm's own fault: {type(exc).__name__}: {exc}"[:500],
-                        traceback.format_exc())
+        return _errored(
+            task, stage, started, f"gitdgm's own fault: {type(exc).__name__}: {exc}"[:500], traceback.format_exc()
+        )
 
 
-def _errored(task: Task, stage: int, started: float, why: str,
-             detail: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+def _errored(
+    task: Task, stage: int, started: float, why: str, detail: str = ""
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """An attempt that ended before the agent could be judged: its result and logs."""
     result = {"outcome": "error", "why": why, "stage": stage, "duration": round(time.monotonic() - started, 2)}
-    return result, {"outcome": "error", "why": why, "problem": task.problem[:LOG_LIMIT],
-                    "test_output": detail[-LOG_LIMIT:]}
+    return result, {
+        "outcome": "error",
+        "why": why,
+        "problem": task.problem[:LOG_LIMIT],
+        "test_output": detail[-LOG_LIMIT:],
+    }
 
 
-def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task,
-             stage: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_task(
+    rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: Task, stage: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """One task: a fresh repository, the agent, its change, the hidden tests in a clean room. Never raises for
     what the agent did: that ends as its recorded attempt; what was not its doing ends as an ``error``."""
     started = time.monotonic()
@@ -241,11 +264,12 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         try:
             workspace = Workspace(repo, new_store(tmp / "store"), rt.repo_limits)
         except Untrusted as exc:
-            raise ConfigError(f"task {task.id}: its own repository cannot be taken ({exc}); "
-                              "raise [sandbox] max_repo_mb / max_repo_files in gitdgm.toml") from None
+            raise ConfigError(
+                f"task {task.id}: its own repository cannot be taken ({exc}); "
+                "raise [sandbox] max_repo_mb / max_repo_files in gitdgm.toml"
+            ) from None
         try:
-            request = AgentRequest(spec, agent_dir, workspace, task.problem, limit, rt.role("agent"), agent.id,
-                                   task.id)
+            request = AgentRequest(spec, agent_dir, workspace, task.problem, limit, rt.role("agent"), agent.id, task.id)
             run = run_agent(request, rt.sandbox, rt.gateway)
             if run.changes is not None and not run.changes.empty and not run.result.timed_out:
                 graded = grade(task, run.changes, rt.sandbox)
@@ -254,11 +278,19 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
             return _errored(task, stage, started, f"the sandbox failed: {exc}")
     outcome, why = judge(run, graded)
     result: dict[str, Any] = {
-        "outcome": outcome, "why": why or None, "stage": stage, "duration": round(time.monotonic() - started, 2),
-        "agent_seconds": round(run.result.duration, 2), "exit_code": run.result.exit_code,
-        "patch_lines": patch.count("\n"), "tokens": run.usage.total_tokens,
-        "cost_usd": round(run.usage.cost_usd, 6), "requests": run.usage.requests, "model_errors": run.usage.errors,
-        "model_failures": run.usage.model_failures or None, "tokens_estimated": run.usage.estimated_tokens or None,
+        "outcome": outcome,
+        "why": why or None,
+        "stage": stage,
+        "duration": round(time.monotonic() - started, 2),
+        "agent_seconds": round(run.result.duration, 2),
+        "exit_code": run.result.exit_code,
+        "patch_lines": patch.count("\n"),
+        "tokens": run.usage.total_tokens,
+        "cost_usd": round(run.usage.cost_usd, 6),
+        "requests": run.usage.requests,
+        "model_errors": run.usage.errors,
+        "model_failures": run.usage.model_failures or None,
+        "tokens_estimated": run.usage.estimated_tokens or None,
     }
     if run.refused:
         result["reason"] = run.refused
@@ -267,11 +299,17 @@ def run_task(rt: Runtime, agent: Agent, spec: AgentSpec, agent_dir: Path, task: 
         result["tampering"] = list(tampering[:TAMPERING_SHOWN])
         if len(tampering) > TAMPERING_SHOWN:
             result["tampering"].append(f"... and {len(tampering) - TAMPERING_SHOWN} more, listed in the task's logs")
-    logs = {"outcome": outcome, "why": why, "problem": task.problem[:LOG_LIMIT], "patch": patch[:LOG_LIMIT],
-            "agent_output": run.log_tail[-LOG_LIMIT:], "transcript": run.transcript[-LOG_LIMIT:],
-            "model_calls": run.model_calls[-LOG_LIMIT:],
-            "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:],
-            "tampering": "\n".join(tampering)[:LOG_LIMIT]}
+    logs = {
+        "outcome": outcome,
+        "why": why,
+        "problem": task.problem[:LOG_LIMIT],
+        "patch": patch[:LOG_LIMIT],
+        "agent_output": run.log_tail[-LOG_LIMIT:],
+        "transcript": run.transcript[-LOG_LIMIT:],
+        "model_calls": run.model_calls[-LOG_LIMIT:],
+        "test_output": (graded.output if graded else run.refused)[-LOG_LIMIT:],
+        "tampering": "\n".join(tampering)[:LOG_LIMIT],
+    }
     return result, logs
 
 
@@ -281,8 +319,10 @@ def judge(run: AgentRun, graded: Grade | None) -> tuple[str, str]:
     if graded is not None and graded.outcome == "resolved":
         return "resolved", ""
     if run.usage.model_failures:
-        return "error", (f"{run.usage.model_failures} model call(s) failed: unreachable or failing after retries, "
-                         "gitdgm's key refused or the budget spent")
+        return "error", (
+            f"{run.usage.model_failures} model call(s) failed: unreachable or failing after retries, "
+            "gitdgm's key refused or the budget spent"
+        )
     if run.changes is None:
         return "unresolved", "refused"
     if run.result.timed_out:

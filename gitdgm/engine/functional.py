@@ -30,11 +30,13 @@ def functional_check(rt: Runtime, agent: Agent) -> str | None:
             return missing
         checks = [["python3", "-m", "compileall", "-q", "."]] + ([spec.test_command] if spec.test_command else [])
         for command in checks:
-            result = rt.sandbox.run(command, mounts={"agent": code}, cwd="{agent}", env=CHECK_ENV,
-                                    timeout=CHECK_TIME_LIMIT)
+            result = rt.sandbox.run(
+                command, mounts={"agent": code}, cwd="{agent}", env=CHECK_ENV, timeout=CHECK_TIME_LIMIT
+            )
             if command[0] == "python3" and result.exit_code in (126, 127):  # the sandbox's python, not the agent
-                raise SandboxError(f"the sandbox cannot run python3 (exit {result.exit_code}): "
-                                   f"{result.output[-300:].strip()}")
+                raise SandboxError(
+                    f"the sandbox cannot run python3 (exit {result.exit_code}): {result.output[-300:].strip()}"
+                )
             if not result.ok:
                 what = "timed out" if result.timed_out else f"failed (exit {result.exit_code})"
                 return f"`{' '.join(command)}` {what}: {result.output[-600:].strip()}"

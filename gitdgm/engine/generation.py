@@ -59,13 +59,16 @@ class Generation:
             return self._reject(agent, origin, "empty self-modification: the tree equals its parent's")
         duplicate = index.duplicate_of(agent.tree, exclude=agent.id)
         if duplicate is not None:
-            return self._reject(agent, origin, f"duplicate of agent {duplicate.id} (same tree)",
-                                duplicate_of=duplicate.id)
+            return self._reject(
+                agent, origin, f"duplicate of agent {duplicate.id} (same tree)", duplicate_of=duplicate.id
+            )
         self.journal.phase("check", child=agent.id)
         problem = functional_check(self.rt, agent)
         if problem and agent.parent is None:
-            raise GitdgmError(f"the seed agent {agent.id} fails its functional check ({problem}); fix the seed "
-                              "agent and create the archive again")
+            raise GitdgmError(
+                f"the seed agent {agent.id} fails its functional check ({problem}); fix the seed "
+                "agent and create the archive again"
+            )
         if problem:
             return self._reject(agent, origin, f"functional check failed: {problem}")
         return self._evaluate_and_admit(agent, origin)
@@ -78,13 +81,21 @@ class Generation:
             return self._reject(agent, origin, str(exc))
         errors = len(record.errors)
         if not functional(record) and errors:
-            return Outcome(agent.id, agent.parent, origin, "deferred", record.score if record.tasks else None,
-                           _errors_reason(record), errors)
+            return Outcome(
+                agent.id,
+                agent.parent,
+                origin,
+                "deferred",
+                record.score if record.tasks else None,
+                _errors_reason(record),
+                errors,
+            )
         if not functional(record):
             return self._reject(agent, origin, "no valid patch on any task")
         self.archive.admit(agent)
-        return Outcome(agent.id, agent.parent, origin, "evaluated", record.score,
-                       _errors_reason(record) if errors else "", errors)
+        return Outcome(
+            agent.id, agent.parent, origin, "evaluated", record.score, _errors_reason(record) if errors else "", errors
+        )
 
     def _reject(self, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
         self.archive.reject(agent, reason, **extra)
@@ -117,8 +128,11 @@ class Generation:
                 child = self._self_modified_child(parent, rng, selected)
             if isinstance(child, Agent):
                 origin = child.info.get("origin", SELF_MODIFICATION)
-                child = self.settle(child, origin) if settle_children else \
-                    Outcome(child.id, child.parent, origin, "pending", reason="to be evaluated by the fan-out")
+                child = (
+                    self.settle(child, origin)
+                    if settle_children
+                    else Outcome(child.id, child.parent, origin, "pending", reason="to be evaluated by the fan-out")
+                )
             report.children.append(self._shown(child))
 
     def _self_modified_child(self, parent: Agent, rng: random.Random, selected: dict[str, Any]) -> Agent | Outcome:
@@ -129,10 +143,17 @@ class Generation:
         role = rt.role("diagnosis")
         endpoint = rt.gateway.open_run(parent.id, "diagnosis", CallLimits(role.max_tokens, role.request_timeout))
         try:
-            diagnosis = diagnose(socket=endpoint.socket, token=endpoint.token, role=role,
-                                 code=agent_code(self.archive.tree_files(parent.commit)), record=record,
-                                 logs=self.archive.task_logs(parent.commit), rng=rng,
-                                 attempts=rt.config.selfmod.diagnosis_attempts, suite=rt.suite)
+            diagnosis = diagnose(
+                socket=endpoint.socket,
+                token=endpoint.token,
+                role=role,
+                code=agent_code(self.archive.tree_files(parent.commit)),
+                record=record,
+                logs=self.archive.task_logs(parent.commit),
+                rng=rng,
+                attempts=rt.config.selfmod.diagnosis_attempts,
+                suite=rt.suite,
+            )
         except DiagnosisFailed as exc:
             self._stop_if_model_down()
             return _no_child(parent, str(exc))
@@ -152,14 +173,31 @@ class Generation:
         usage, result = diagnosis_usage + mod.run.usage, mod.run.result
         model = rt.config.model.name
         return self.archive.add_agent(
-            mod.tree, parent, diagnosis.subject, statement,
+            mod.tree,
+            parent,
+            diagnosis.subject,
+            statement,
             {"Gitdgm-Parent": parent.id, "Gitdgm-Generation": str(generation), "Gitdgm-Model": model},
-            Record.new(status="pending", parent=parent.id, generation=generation, origin=SELF_MODIFICATION,
-                       summary=diagnosis.subject, model=model, selection=selected, diagnosis=diagnosis.note(),
-                       creation={"tokens": usage.total_tokens, "tokens_estimated": usage.estimated_tokens,
-                                 "cost_usd": round(usage.cost_usd, 6), "agent_exit_code": result.exit_code,
-                                 "agent_seconds": round(result.duration, 2), "timed_out": result.timed_out}),
-            author=(f"agent {parent.id}", f"{parent.id}@agents.gitdgm.invalid"))
+            Record.new(
+                status="pending",
+                parent=parent.id,
+                generation=generation,
+                origin=SELF_MODIFICATION,
+                summary=diagnosis.subject,
+                model=model,
+                selection=selected,
+                diagnosis=diagnosis.note(),
+                creation={
+                    "tokens": usage.total_tokens,
+                    "tokens_estimated": usage.estimated_tokens,
+                    "cost_usd": round(usage.cost_usd, 6),
+                    "agent_exit_code": result.exit_code,
+                    "agent_seconds": round(result.duration, 2),
+                    "timed_out": result.timed_out,
+                },
+            ),
+            author=(f"agent {parent.id}", f"{parent.id}@agents.gitdgm.invalid"),
+        )
 
     def _transplanted_child(self, onto: Agent, rng: random.Random, selected: dict[str, Any]) -> Agent | None:
         """An admitted improvement from another lineage grafted onto ``onto`` (None when none applies)."""
@@ -169,8 +207,11 @@ class Generation:
         while node is not None:
             lineage.add(node.id)
             node = agents.get(node.parent) if node.parent else None
-        improvements = [a for a in list(agents.values()) if a.admitted and a.parent and a.id not in lineage
-                        and (a.score or 0) > (agents[a.parent].score or 0)]
+        improvements = [
+            a
+            for a in list(agents.values())
+            if a.admitted and a.parent and a.id not in lineage and (a.score or 0) > (agents[a.parent].score or 0)
+        ]
         rng.shuffle(improvements)
         if improvements:
             self.journal.phase("commit", parent=onto.id)

@@ -92,9 +92,13 @@ class AgentRun:
 
 def role_environment(role: AgentRoleConfig) -> dict[str, str]:
     """The agent role's model settings as the protocol passes them (seed_agent/README.md lists the variables)."""
-    env = {"GITDGM_MODEL": role.name, "GITDGM_MAX_TOKENS": str(role.max_tokens),
-           "GITDGM_CONTEXT_TOKENS": str(role.context_window), "GITDGM_TOOL_CHOICE": role.tool_choice,
-           "GITDGM_TOOL_PROTOCOL": role.tool_protocol}
+    env = {
+        "GITDGM_MODEL": role.name,
+        "GITDGM_MAX_TOKENS": str(role.max_tokens),
+        "GITDGM_CONTEXT_TOKENS": str(role.context_window),
+        "GITDGM_TOOL_CHOICE": role.tool_choice,
+        "GITDGM_TOOL_PROTOCOL": role.tool_protocol,
+    }
     if role.temperature is not None:
         env["GITDGM_TEMPERATURE"] = str(role.temperature)
     return env
@@ -111,22 +115,32 @@ def run_agent(request: AgentRequest, sandbox: Sandbox, gateway: Gateway) -> Agen
         io_dir.chmod(0o777)
         (io_dir / "out").chmod(0o777)
         env = {
-            "PYTHONPATH": "{agent}", "GITDGM_AGENT_DIR": "{agent}", "GITDGM_PROBLEM_FILE": "{io}/problem.md",
-            "GITDGM_OUTPUT_DIR": "{io}/out", "GITDGM_TIME_LIMIT": str(int(request.time_limit)),
-            "OPENAI_BASE_URL": "http://gateway/v1", "GITDGM_GATEWAY_SOCKET": "{socket}",
-            "PYTHONDONTWRITEBYTECODE": "1", **role_environment(role),
+            "PYTHONPATH": "{agent}",
+            "GITDGM_AGENT_DIR": "{agent}",
+            "GITDGM_PROBLEM_FILE": "{io}/problem.md",
+            "GITDGM_OUTPUT_DIR": "{io}/out",
+            "GITDGM_TIME_LIMIT": str(int(request.time_limit)),
+            "OPENAI_BASE_URL": "http://gateway/v1",
+            "GITDGM_GATEWAY_SOCKET": "{socket}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **role_environment(role),
         }
         if request.max_turns:
             env["GITDGM_MAX_TURNS"] = str(request.max_turns)
-        endpoint = gateway.open_run(request.agent_id, request.task_id,
-                                    CallLimits(role.max_tokens, role.request_timeout))
+        endpoint = gateway.open_run(
+            request.agent_id, request.task_id, CallLimits(role.max_tokens, role.request_timeout)
+        )
         env["OPENAI_API_KEY"] = endpoint.token
         try:
-            result = sandbox.run(request.spec.entry, cwd="{repo}", env=env, socket=endpoint.socket,
-                                 mounts={"repo": request.workspace.directory, "agent": request.agent_dir,
-                                         "io": io_dir},
-                                 timeout=request.time_limit + GRACE_SECONDS,
-                                 read_only={"agent"})  # one copy serves all of an evaluation's runs
+            result = sandbox.run(
+                request.spec.entry,
+                cwd="{repo}",
+                env=env,
+                socket=endpoint.socket,
+                mounts={"repo": request.workspace.directory, "agent": request.agent_dir, "io": io_dir},
+                timeout=request.time_limit + GRACE_SECONDS,
+                read_only={"agent"},
+            )  # one copy serves all of an evaluation's runs
         finally:
             usage = gateway.close_run(endpoint.token)
         model_calls = gateway.calls_summary(endpoint.token, LOG_TAIL)

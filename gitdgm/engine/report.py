@@ -37,19 +37,29 @@ class StepReport:
         return asdict(self) | {"errors": self.errors}
 
     def markdown(self) -> str:
-        lines = [f"## gitdgm step `{self.step}`", "",
-                 f"Policy `{self.policy}` (seed {self.seed}) chose parents: "
-                 f"{', '.join(f'`{p}`' for p in self.parents) or 'none'}.", "",
-                 "| agent | parent | made by | status | score | note |", "| --- | --- | --- | --- | --- | --- |"]
+        lines = [
+            f"## gitdgm step `{self.step}`",
+            "",
+            f"Policy `{self.policy}` (seed {self.seed}) chose parents: "
+            f"{', '.join(f'`{p}`' for p in self.parents) or 'none'}.",
+            "",
+            "| agent | parent | made by | status | score | note |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for o in self.caught_up + self.children:
             score = f"{o.score:.3f}" if o.score is not None else "-"
-            lines.append(f"| `{o.id or '-'}` | `{o.parent or '-'}` | {o.origin} | {o.status} | {score} | "
-                         f"{o.reason.replace('|', '/')[:120]} |")
+            lines.append(
+                f"| `{o.id or '-'}` | `{o.parent or '-'}` | {o.origin} | {o.status} | {score} | "
+                f"{o.reason.replace('|', '/')[:120]} |"
+            )
         best = f"`{self.best}` at {self.best_score:.3f}" if self.best and self.best_score is not None else "none yet"
         lines += ["", f"Best agent: {best}. Model use this step: {self.tokens} tokens, ${self.cost_usd:.4f}."]
         if self.errors:
-            lines += ["", f"**{self.errors} task attempt(s) ended in error** (not the agents' doing: nothing was "
-                          "scored or rejected for them); the next step runs them again."]
+            lines += [
+                "",
+                f"**{self.errors} task attempt(s) ended in error** (not the agents' doing: nothing was "
+                "scored or rejected for them); the next step runs them again.",
+            ]
         if self.stopped:
             lines += ["", f"**Stopped early:** {self.stopped}"]
         return "\n".join(lines) + "\n"

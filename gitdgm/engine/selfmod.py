@@ -35,8 +35,17 @@ def self_modify(rt: Runtime, parent: Agent, statement: str) -> SelfModification:
         except AgentSpecError as exc:
             raise GitdgmError(f"agent {parent.id} cannot run: {exc}") from None
         selfmod = rt.config.selfmod
-        request = AgentRequest(spec, code, rt.archive.workspace(repo, rt.repo_limits), statement, selfmod.time_limit,
-                               rt.role("agent"), parent.id, SELF_MODIFICATION, selfmod.max_turns)
+        request = AgentRequest(
+            spec,
+            code,
+            rt.archive.workspace(repo, rt.repo_limits),
+            statement,
+            selfmod.time_limit,
+            rt.role("agent"),
+            parent.id,
+            SELF_MODIFICATION,
+            selfmod.max_turns,
+        )
         run = run_agent(request, rt.sandbox, rt.gateway)
         if run.changes is None:
             raise GitdgmError(f"agent {parent.id}'s self-modification: {run.refused}")

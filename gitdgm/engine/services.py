@@ -77,8 +77,14 @@ def make_sandbox(config: Config, kind: str | None = None) -> Sandbox:
 
 
 @contextlib.contextmanager
-def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str | None = None,
-                 suite: str | None = None, progress: Progress | None = None) -> Iterator[Runtime]:
+def open_runtime(
+    archive: Archive,
+    config: Config | None = None,
+    *,
+    sandbox: str | None = None,
+    suite: str | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Runtime]:
     """Start the gateway (and scripted upstream) for the duration of the block; everything stops after it.
 
     First it claims this process's owner folder for the archive (every temporary folder of the block goes there)
@@ -95,9 +101,17 @@ def open_runtime(archive: Archive, config: Config | None = None, *, sandbox: str
             log.warning("gitdgm: %s", reaped)
         base_url, api_key = stack.enter_context(configured_upstream(config.model, suite_root))
         tmp = stack.enter_context(scratch_dir("gw-"))  # short: the sockets' paths must fit in 108 bytes
-        gateway = stack.enter_context(Gateway(base_url, api_key, tmp / "gw", prices=prices, budget=budget,
-                                              transcripts_dir=tmp / "transcripts",
-                                              retry=RetryPolicy(attempts=config.model.retries + 1),
-                                              upstream_timeout=config.model.request_timeout,
-                                              concurrency=config.model.concurrency))
+        gateway = stack.enter_context(
+            Gateway(
+                base_url,
+                api_key,
+                tmp / "gw",
+                prices=prices,
+                budget=budget,
+                transcripts_dir=tmp / "transcripts",
+                retry=RetryPolicy(attempts=config.model.retries + 1),
+                upstream_timeout=config.model.request_timeout,
+                concurrency=config.model.concurrency,
+            )
+        )
         yield Runtime(archive, config, box, gateway, loaded_suite, progress or Progress())

@@ -22,8 +22,9 @@ from gitdgm.errors import ArchiveError, BudgetExceeded, InfrastructureError, Mod
 log = logging.getLogger("gitdgm")
 
 
-def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None, mode: str = "full",
-             shards: int = 1) -> StepReport:
+def run_step(
+    rt: Runtime, *, parents: int | None = None, seed: int | None = None, mode: str = "full", shards: int = 1
+) -> StepReport:
     """One generation on an open runtime; holds the archive's lock throughout.
 
     ``mode`` splits a step for a CI fan-out: ``plan`` breeds children but leaves them (and any pending agent)
@@ -35,9 +36,16 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
     with archive_lock(archive):
         journal = Journal(archive, report.step, rt.progress)
         if interrupted := journal.previous():
-            report.caught_up.append(Outcome(None, interrupted.get("parent"), "interrupted step", "discarded",
-                                            reason=f"step {interrupted.get('step')} was killed in phase "
-                                                   f"{interrupted.get('phase')}; its unfinished work was dropped"))
+            report.caught_up.append(
+                Outcome(
+                    None,
+                    interrupted.get("parent"),
+                    "interrupted step",
+                    "discarded",
+                    reason=f"step {interrupted.get('step')} was killed in phase "
+                    f"{interrupted.get('phase')}; its unfinished work was dropped",
+                )
+            )
         for warning in archive.load().warnings:  # once per step, under the lock; then kept current by the verbs
             log.warning("gitdgm: warning: %s", warning)
         if idle := archive.idle_reason():
@@ -51,8 +59,11 @@ def run_step(rt: Runtime, *, parents: int | None = None, seed: int | None = None
             if mode != "collect":
                 generation.breed(parents or rt.config.selection.parents, seed, settle_children=mode == "full")
             if mode == "plan":
-                report.matrix = [{"agent": a.id, "shard": f"{i}/{shards}"}
-                                 for a in archive.index.pending() for i in range(1, shards + 1)]
+                report.matrix = [
+                    {"agent": a.id, "shard": f"{i}/{shards}"}
+                    for a in archive.index.pending()
+                    for i in range(1, shards + 1)
+                ]
         except (BudgetExceeded, ModelUnavailable) as exc:
             report.stopped, report.exit_code = str(exc), exc.exit_code
         journal.done()

@@ -157,17 +157,36 @@ class Ledger:
             )
         return None
 
-    def record(self, run_id: str, models: Sequence[str], usage: Mapping[str, object], held: Reservation | None = None,
-               *, estimated: bool = False, failed: bool = False) -> None:
+    def record(
+        self,
+        run_id: str,
+        models: Sequence[str],
+        usage: Mapping[str, object],
+        held: Reservation | None = None,
+        *,
+        estimated: bool = False,
+        failed: bool = False,
+    ) -> None:
         """Add one answered completion with its ``usage`` (``estimated``: gitdgm's estimate, the server sent none),
         releasing what it ``held``; ``failed``: the answer broke off upstream, a model failure that still cost."""
         if estimated:
-            self._warn_once(f"usage:{models[0] if models else '?'}", "gitdgm gateway: the upstream's replies for model"
-                            " %r carry no usage; their tokens are counted by estimate", models[0] if models else "?")
+            self._warn_once(
+                f"usage:{models[0] if models else '?'}",
+                "gitdgm gateway: the upstream's replies for model"
+                " %r carry no usage; their tokens are counted by estimate",
+                models[0] if models else "?",
+            )
         prompt = _int(usage.get("prompt_tokens"))
         completion = _int(usage.get("completion_tokens"))
-        delta = Usage(1, prompt, completion, self.cost(models, prompt, completion), errors=int(failed),
-                      model_failures=int(failed), estimated_tokens=(prompt + completion) * estimated)
+        delta = Usage(
+            1,
+            prompt,
+            completion,
+            self.cost(models, prompt, completion),
+            errors=int(failed),
+            model_failures=int(failed),
+            estimated_tokens=(prompt + completion) * estimated,
+        )
         self._add(run_id, delta, held)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:

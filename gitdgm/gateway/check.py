@@ -40,10 +40,18 @@ TOOL_TIMEOUT = 120.0
 OVERSIZED_NUMBERS = 60_000
 OVERSIZED_CAP = 1_000_000
 OVERSIZED_TIMEOUT = 60.0
-READ_FILE_TOOL = {"type": "function", "function": {
-    "name": "read_file", "description": "Read a file of the project and return its text.",
-    "parameters": {"type": "object", "properties": {"path": {"type": "string", "description": "the file's path"}},
-                   "required": ["path"]}}}
+READ_FILE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "read_file",
+        "description": "Read a file of the project and return its text.",
+        "parameters": {
+            "type": "object",
+            "properties": {"path": {"type": "string", "description": "the file's path"}},
+            "required": ["path"],
+        },
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,15 @@ class CheckReport:
         return ModelUnavailable(self.reason) if unreachable else GitdgmError(self.reason)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "model": self.model,
-                "checks": [dataclasses.asdict(f) for f in self.findings], "settings": self.settings,
-                "warnings": self.warnings, "exit_code": self.exit_code, "reason": self.reason}
+        return {
+            "base_url": self.base_url,
+            "model": self.model,
+            "checks": [dataclasses.asdict(f) for f in self.findings],
+            "settings": self.settings,
+            "warnings": self.warnings,
+            "exit_code": self.exit_code,
+            "reason": self.reason,
+        }
 
 
 def check_model(config: Config, root: Path, *, base_url: str | None = None, model: str | None = None) -> CheckReport:
@@ -130,8 +144,10 @@ class _Answer:
     def error(self) -> str:
         """``HTTP 400: the server's message``, wherever the server put it (the gateway's own errors, such as
         unreachable, without the status it made up)."""
-        found = next((self.data[key] for key in ("error", "detail", "message") if key in self.data),
-                     self.body.decode(errors="replace"))
+        found = next(
+            (self.data[key] for key in ("error", "detail", "message") if key in self.data),
+            self.body.decode(errors="replace"),
+        )
         ours = isinstance(found, dict) and str(found.get("code")).startswith("upstream_")
         if isinstance(found, dict):
             found = found.get("message", found)
@@ -185,18 +201,27 @@ class _Probes:
             return
         usage = _usage(plain.data)
         report.findings += [
-            Finding("completion", "ok", f"replied {str(plain.message.get('content') or '')[:40]!r} "
-                                        f"(finish_reason {plain.message['finish_reason']})"),
-            Finding("usage", "ok", _tokens(usage)) if usage else
-            Finding("usage", "no", "the reply has no usage: gitdgm counts its tokens by estimate"),
-            self.capped(), self.stream()]
+            Finding(
+                "completion",
+                "ok",
+                f"replied {str(plain.message.get('content') or '')[:40]!r} "
+                f"(finish_reason {plain.message['finish_reason']})",
+            ),
+            Finding("usage", "ok", _tokens(usage))
+            if usage
+            else Finding("usage", "no", "the reply has no usage: gitdgm counts its tokens by estimate"),
+            self.capped(),
+            self.stream(),
+        ]
         for choice in ("auto", "required"):
             finding, overran = self.tools(choice)
             report.findings.append(finding)
             if overran:
-                report.warnings.append(f"with tools (tool_choice {choice!r}) the server ignored max_tokens = "
-                                       f"{TOOL_CAP}: a reply can run on to the end of the window; tool_protocol = "
-                                       '"text" keeps replies capped')
+                report.warnings.append(
+                    f"with tools (tool_choice {choice!r}) the server ignored max_tokens = "
+                    f"{TOOL_CAP}: a reply can run on to the end of the window; tool_protocol = "
+                    '"text" keeps replies capped'
+                )
 
     def chat(self, prompt: str, call: Call | None = None, **fields: Any) -> _Answer:
         body = {"model": self.model, "messages": [{"role": "user", "content": prompt}]} | fields
@@ -222,17 +247,23 @@ class _Probes:
         refused = self.chat(oversized, Call(min(OVERSIZED_TIMEOUT, self.upstream.timeout)), max_tokens=OVERSIZED_CAP)
         stated = stated_window(refused.error) if refused.status != 200 else None
         if stated:
-            evidence = (f"{stated} tokens, stated by the server when it refused an oversized prompt (a refusal costs "
-                        "nothing: it comes before any generation)")
+            evidence = (
+                f"{stated} tokens, stated by the server when it refused an oversized prompt (a refusal costs "
+                "nothing: it comes before any generation)"
+            )
             return Finding("context window", "ok", evidence), stated
         if refused.status == 200:
-            tried = (f"it took an oversized prompt: its window is larger than {DEFAULT_CONTEXT_WINDOW}, or it cuts "
-                     "prompts silently (as Ollama does)")
+            tried = (
+                f"it took an oversized prompt: its window is larger than {DEFAULT_CONTEXT_WINDOW}, or it cuts "
+                "prompts silently (as Ollama does)"
+            )
         else:
             tried = f"it refused an oversized prompt without stating a window ({refused.error})"
         if listed:
-            evidence = (f"{listed} tokens, the model's training window from the model list ({key}); the server may "
-                        f"run a smaller one, and {tried}")
+            evidence = (
+                f"{listed} tokens, the model's training window from the model list ({key}); the server may "
+                f"run a smaller one, and {tried}"
+            )
             return Finding("context window", "ok", evidence), listed
         return Finding("context window", "unknown", f"the model list states none, and {tried}"), 0
 
@@ -248,8 +279,13 @@ class _Probes:
         return Finding("max_tokens", "no" if usage else "unknown", said)
 
     def stream(self) -> Finding:
-        body = {"model": self.model, "messages": [{"role": "user", "content": SHORT_PROMPT}], "max_tokens": 32,
-                "stream": True, "stream_options": {"include_usage": True}}
+        body = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": SHORT_PROMPT}],
+            "max_tokens": 32,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
         reply = self.upstream.send("POST", "chat/completions", json.dumps(body).encode(), stream=True)
         if reply.stream is None:
             return Finding("stream usage", "no", f"a streamed completion failed ({_Answer.of(reply).error})")
@@ -268,13 +304,22 @@ class _Probes:
             return Finding("stream usage", "no", f"the stream broke off after {chunks} chunks ({broken})")
         if usage:
             return Finding("stream usage", "ok", f"{chunks} chunks, the last with usage ({_tokens(usage)})")
-        return Finding("stream usage", "no", f"{chunks} chunks and no usage though include_usage was asked: gitdgm "
-                                             "counts streamed tokens by estimate")
+        return Finding(
+            "stream usage",
+            "no",
+            f"{chunks} chunks and no usage though include_usage was asked: gitdgm counts streamed tokens by estimate",
+        )
 
     def tools(self, choice: str) -> tuple[Finding, bool]:
         """The finding, and whether the reply passed the cap it was asked with."""
-        answer = self.chat(TOOL_PROMPT, Call(min(TOOL_TIMEOUT, self.upstream.timeout)), max_tokens=TOOL_CAP,
-                           temperature=0, tools=[READ_FILE_TOOL], tool_choice=choice)
+        answer = self.chat(
+            TOOL_PROMPT,
+            Call(min(TOOL_TIMEOUT, self.upstream.timeout)),
+            max_tokens=TOOL_CAP,
+            temperature=0,
+            tools=[READ_FILE_TOOL],
+            tool_choice=choice,
+        )
         name = f"tools ({choice})"
         if answer.status != 200:
             return Finding(name, "no", answer.error), False
@@ -290,8 +335,13 @@ class _Probes:
         if function.get("name") == "read_file":
             return Finding(name, "ok", f"called read_file({str(function.get('arguments'))[:80]})")
         said = str(answer.message.get("content") or "")[:80]
-        return Finding(name, "no", f"no call of the tool offered; replied {said!r}" if not function
-                       else f"called {function.get('name')!r}, not the tool offered")
+        return Finding(
+            name,
+            "no",
+            f"no call of the tool offered; replied {said!r}"
+            if not function
+            else f"called {function.get('name')!r}, not the tool offered",
+        )
 
 
 def _suggest(report: CheckReport, config: Config, model: str) -> None:
@@ -305,14 +355,18 @@ def _suggest(report: CheckReport, config: Config, model: str) -> None:
         "max_tokens": min(asked or window // 2, window // 2) if window else asked,
     }
     if config.model.role("diagnosis").name != model:
-        report.warnings.append(f"the diagnosis uses model {config.model.role('diagnosis').name!r}: check it with "
-                               f"`gitdgm model check --model {config.model.role('diagnosis').name}`")
+        report.warnings.append(
+            f"the diagnosis uses model {config.model.role('diagnosis').name!r}: check it with "
+            f"`gitdgm model check --model {config.model.role('diagnosis').name}`"
+        )
         return
     report.settings["model.diagnosis"] = {"context_window": window}
     if window and window < DIAGNOSIS_MIN_WINDOW:
-        report.warnings.append(f"the context window ({window} tokens) is smaller than the diagnosis works from "
-                               f"(about {DIAGNOSIS_MIN_WINDOW:,} tokens): give [model.diagnosis] a model with a "
-                               "larger window (name = ...)")
+        report.warnings.append(
+            f"the context window ({window} tokens) is smaller than the diagnosis works from "
+            f"(about {DIAGNOSIS_MIN_WINDOW:,} tokens): give [model.diagnosis] a model with a "
+            "larger window (name = ...)"
+        )
 
 
 def render(report: CheckReport) -> str:
@@ -325,8 +379,14 @@ def render(report: CheckReport) -> str:
             lines.append(f"[{table}]")
             for key, value in values.items():
                 unknown = key == "context_window" and not value
-                lines.append(f"{key} = {json.dumps(value)}" + ("  # not found: 0 takes the server's model list, "
-                                                               f"else {DEFAULT_CONTEXT_WINDOW}" if unknown else ""))
+                lines.append(
+                    f"{key} = {json.dumps(value)}"
+                    + (
+                        f"  # not found: 0 takes the server's model list, else {DEFAULT_CONTEXT_WINDOW}"
+                        if unknown
+                        else ""
+                    )
+                )
             lines.append("")
     lines += [f"warning: {w}" for w in report.warnings]
     if not report.exit_code:

@@ -72,8 +72,12 @@ class Server:
     def listing(self) -> dict[str, Any]:
         """The ``GET /models`` reply; with a window, each model states it as vLLM does (``max_model_len``)."""
         stated = {"max_model_len": self.context_window} if self.context_window and self.list_window else {}
-        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "gitdgm"}
-                                           | stated for name in self.models]}
+        return {
+            "object": "list",
+            "data": [
+                {"id": name, "object": "model", "created": 0, "owned_by": "gitdgm"} | stated for name in self.models
+            ],
+        }
 
     def refusal(self, request: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
         """(status, error object) for a request this server refuses before generating, else None."""
@@ -236,9 +240,13 @@ def _server(raw: Any, fail: Any) -> Server:
         if not isinstance(raw.get(flag, False), bool):
             raise fail("server", f"field '{flag}' must be true or false")
     if raw.get("tool_choice_required", "ok") not in ("ok", "error"):
-        raise fail("server", "field 'tool_choice_required' must be \"ok\" or \"error\"")
-    return Server(tuple(models), window or 0, **{flag: raw[flag] for flag in _SERVER_FLAGS if flag in raw},
-                  tool_choice_required=raw.get("tool_choice_required", "ok"))
+        raise fail("server", 'field \'tool_choice_required\' must be "ok" or "error"')
+    return Server(
+        tuple(models),
+        window or 0,
+        **{flag: raw[flag] for flag in _SERVER_FLAGS if flag in raw},
+        tool_choice_required=raw.get("tool_choice_required", "ok"),
+    )
 
 
 def _scenario(raw: Any, where: str, fail: Any) -> Scenario:

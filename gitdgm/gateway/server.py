@@ -263,8 +263,9 @@ class Gateway:
             connection.close()
 
     # -- requests --------------------------------------------------------------------------
-    def handle(self, run: Run, method: str, path: str, authorization: str, body: bytes,
-               call: Call | None = None) -> Reply:
+    def handle(
+        self, run: Run, method: str, path: str, authorization: str, body: bytes, call: Call | None = None
+    ) -> Reply:
         """Answer one HTTP request that came in on ``run``'s socket; ``call`` cancels it (its client hung up)."""
         call = call or Call(run.limits.timeout)
         route = path.split("?", 1)[0].rstrip("/")
@@ -305,8 +306,10 @@ class Gateway:
         if self._ledger.budget.max_usd is not None and not self._ledger.priced(models):
             self._ledger.record_error(run.token)
             model = models[0] if models else "(none)"
-            message = (f"gitdgm gateway: model {model!r} has no price in gitdgm.toml and the"
-                       " budget is in dollars, so its calls cannot be counted against it; use a priced model")
+            message = (
+                f"gitdgm gateway: model {model!r} has no price in gitdgm.toml and the"
+                " budget is in dollars, so its calls cannot be counted against it; use a priced model"
+            )
             return Reply(400, error_body(message, "invalid_request_error", "model_not_priced"))
         try:
             held = self._ledger.reserve(models, estimate_tokens(body), completion_reservation(sent, self._ledger))
@@ -328,8 +331,16 @@ class Gateway:
         self._settle(run, request, reply.status, _json_or_text(reply.body), started, held)
         return reply
 
-    def _settle(self, run: Run, request: dict[str, Any], status: int, response: Any, started: float,
-                held: Reservation, broken: str = "") -> None:
+    def _settle(
+        self,
+        run: Run,
+        request: dict[str, Any],
+        status: int,
+        response: Any,
+        started: float,
+        held: Reservation,
+        broken: str = "",
+    ) -> None:
         """Count one finished call, release its reservation and add it to the run's transcript.
 
         A reply without usage is counted by estimate (and marked so); a stream the upstream broke off or that ran

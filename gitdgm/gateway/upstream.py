@@ -150,8 +150,9 @@ class Slots:
 class Upstream:
     """An OpenAI-compatible base URL (OpenAI, vLLM, Ollama, llama.cpp...) and the key for it."""
 
-    def __init__(self, base_url: str, api_key: str | None, retry: RetryPolicy, timeout: float,
-                 concurrency: int = 0) -> None:
+    def __init__(
+        self, base_url: str, api_key: str | None, retry: RetryPolicy, timeout: float, concurrency: int = 0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -163,8 +164,9 @@ class Upstream:
         self._retry = retry
         self._slots = Slots(concurrency)
 
-    def send(self, method: str, path: str, body: bytes | None = None, stream: bool = False,
-             call: Call | None = None) -> Reply:
+    def send(
+        self, method: str, path: str, body: bytes | None = None, stream: bool = False, call: Call | None = None
+    ) -> Reply:
         """Forward one request; retry what is transient; never raise for the upstream's failures.
 
         ``call`` (made with the default timeout when not given) bounds the request, retries included, and cancels
@@ -191,14 +193,20 @@ class Upstream:
             if left <= 0:
                 problem = f"timed out after {call.timeout:g} s ({problem})"
                 break
-            request = self._client.build_request(method, path, content=body, headers=headers,
-                                                 timeout=httpx.Timeout(left, connect=min(left, 10.0)),
-                                                 extensions={"trace": call.trace})
+            request = self._client.build_request(
+                method,
+                path,
+                content=body,
+                headers=headers,
+                timeout=httpx.Timeout(left, connect=min(left, 10.0)),
+                extensions={"trace": call.trace},
+            )
             try:
                 response = self._client.send(request, stream=stream)
                 if stream and response.status_code == 200:
-                    return Reply(200, b"", response.headers.get("content-type", ""),
-                                 _Lines(response, call, self._slots.give))
+                    return Reply(
+                        200, b"", response.headers.get("content-type", ""), _Lines(response, call, self._slots.give)
+                    )
                 response.read()
                 response.close()
             except httpx.HTTPError as exc:
@@ -290,12 +298,14 @@ def configured_upstream(model: ModelConfig, root: Path) -> Iterator[tuple[str, s
     if model.base_url.startswith(SCRIPTED):
         from gitdgm.gateway.fake import FakeUpstream  # the fake relays this module's error objects
 
-        script = Path(model.base_url[len(SCRIPTED):])
+        script = Path(model.base_url[len(SCRIPTED) :])
         with FakeUpstream(script if script.is_absolute() else root / script) as fake:
             yield fake.base_url, None
         return
     key = os.environ.get(model.api_key_env)
     if not model.base_url and not key:
-        raise ConfigError(f"no model: set {model.api_key_env} for OpenAI, or model.base_url in {CONFIG_FILE} "
-                          "for an OpenAI-compatible server (or try `gitdgm demo`, which needs neither)")
+        raise ConfigError(
+            f"no model: set {model.api_key_env} for OpenAI, or model.base_url in {CONFIG_FILE} "
+            "for an OpenAI-compatible server (or try `gitdgm demo`, which needs neither)"
+        )
     yield model.base_url or "https://api.openai.com/v1", key

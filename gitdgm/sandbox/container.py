@@ -138,8 +138,10 @@ class DockerSandbox:
     ) -> RunResult:
         check_run_args(mounts, timeout, output_limit)
         paths = {name: self.path(name) for name in mounts}
-        binds = [Mount(self.path(name), str(Path(host).resolve()), type="bind", read_only=name in read_only)
-                 for name, host in mounts.items()]
+        binds = [
+            Mount(self.path(name), str(Path(host).resolve()), type="bind", read_only=name in read_only)
+            for name, host in mounts.items()
+        ]
         if socket is not None:
             # The run's own socket folder, read-only: connect() needs no write access, and the agent cannot plant files.
             binds.append(Mount(_SOCKET_DIR, str(Path(socket).resolve().parent), type="bind", read_only=True))
@@ -148,26 +150,48 @@ class DockerSandbox:
         name = f"gitdgm-{uuid.uuid4().hex[:12]}"
         start = time.monotonic()
         try:
-            return self._run(name, argv, workdir, {"HOME": "/tmp", "LANG": "C.UTF-8"} | extra, binds, start + timeout,
-                             output_limit)
+            return self._run(
+                name, argv, workdir, {"HOME": "/tmp", "LANG": "C.UTF-8"} | extra, binds, start + timeout, output_limit
+            )
         except (APIError, requests.RequestException) as error:
             raise SandboxError(f"docker sandbox: {str(error).splitlines()[0][:300]}") from None
         finally:
             _remove(self.client, name)
 
-    def _run(self, name: str, argv: list[str], cwd: str, env: dict[str, str], binds: list[Mount],
-             deadline: float, output_limit: int) -> RunResult:
+    def _run(
+        self,
+        name: str,
+        argv: list[str],
+        cwd: str,
+        env: dict[str, str],
+        binds: list[Mount],
+        deadline: float,
+        output_limit: int,
+    ) -> RunResult:
         start = time.monotonic()
         owner.mark_docker()
         who = owner.running()
         labels = {LABEL: "1", OWNER_LABEL: who.name, ARCHIVE_LABEL: who.key}
         container = self.client.containers.create(
-            self.image, argv, name=name, labels=labels, working_dir=cwd, environment=env,
-            user=f"{os.getuid()}:{os.getgid()}", network_mode="none", mounts=binds,
-            nano_cpus=int(self.cpus * 1e9), mem_limit=self.memory, memswap_limit=self.memory,
-            pids_limit=self.pids_limit, log_config=LogConfig(type="none"), read_only=True,
-            tmpfs={"/tmp": f"size={self.tmp_size},mode=1777,exec"}, cap_drop=["ALL"],
-            security_opt=["no-new-privileges"], detach=True,
+            self.image,
+            argv,
+            name=name,
+            labels=labels,
+            working_dir=cwd,
+            environment=env,
+            user=f"{os.getuid()}:{os.getgid()}",
+            network_mode="none",
+            mounts=binds,
+            nano_cpus=int(self.cpus * 1e9),
+            mem_limit=self.memory,
+            memswap_limit=self.memory,
+            pids_limit=self.pids_limit,
+            log_config=LogConfig(type="none"),
+            read_only=True,
+            tmpfs={"/tmp": f"size={self.tmp_size},mode=1777,exec"},
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            detach=True,
         )
         cap = OutputCap(output_limit)
         stream = self.client.api.attach_socket(container.id, params={"stdout": 1, "stderr": 1, "stream": 1})

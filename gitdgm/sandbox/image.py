@@ -33,8 +33,13 @@ BASES = ("debootstrap", "registry")
 Progress = Callable[[str], None]
 
 
-def build_image(*, image: str = DEFAULT_IMAGE, base: str = "debootstrap", rebuild: bool = False,
-                progress: Progress = lambda line: None) -> None:
+def build_image(
+    *,
+    image: str = DEFAULT_IMAGE,
+    base: str = "debootstrap",
+    rebuild: bool = False,
+    progress: Progress = lambda line: None,
+) -> None:
     """Build ``image`` (reusing the debootstrap base image unless ``rebuild``)."""
     if base not in BASES:
         raise SandboxError(f"unknown image base {base!r}: use one of {', '.join(BASES)}")
@@ -48,8 +53,9 @@ def build_image(*, image: str = DEFAULT_IMAGE, base: str = "debootstrap", rebuil
         progress(f"building {image} from {base_ref}")
         args = {"BASE": base_ref, "PACKAGES": " ".join(TOOL_PACKAGES), "NODE_PREFIX": toolchains.NODE_PREFIX}
         try:
-            for chunk in client.api.build(path=context, tag=image, buildargs=args, rm=True,
-                                          forcerm=True, pull=base == "registry", decode=True):
+            for chunk in client.api.build(
+                path=context, tag=image, buildargs=args, rm=True, forcerm=True, pull=base == "registry", decode=True
+            ):
                 if "error" in chunk:
                     raise SandboxError(f"sandbox image build failed: {chunk['error'].strip()}")
                 if chunk.get("stream", "").strip():
@@ -74,21 +80,36 @@ def ensure_base(rebuild: bool, progress: Progress) -> str:
         except ImageNotFound:
             pass
     if shutil.which("debootstrap") is None or shutil.which("docker") is None:
-        raise SandboxError("building the base image needs `debootstrap` and the `docker` CLI "
-                           "(apt-get install debootstrap docker.io), or use --base registry")
+        raise SandboxError(
+            "building the base image needs `debootstrap` and the `docker` CLI "
+            "(apt-get install debootstrap docker.io), or use --base registry"
+        )
     if os.geteuid() != 0:
         raise SandboxError("debootstrap needs root: run `gitdgm sandbox build` as root, or use --base registry")
     rootfs = Path(tempfile.mkdtemp(prefix="gitdgm-rootfs-"))
     try:
         mirror = apt_mirror()
         progress(f"debootstrap bookworm from {mirror or 'its default mirror'}; this takes a few minutes")
-        _stream(["debootstrap", "--variant=minbase", f"--include={','.join(BOOTSTRAP_PACKAGES)}", "bookworm",
-                 str(rootfs), *([mirror] if mirror else [])], progress)
+        _stream(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(BOOTSTRAP_PACKAGES)}",
+                "bookworm",
+                str(rootfs),
+                *([mirror] if mirror else []),
+            ],
+            progress,
+        )
         chroot_install(rootfs, toolchains.DEBIAN_PACKAGES, progress)
         progress(f"importing the root filesystem as {BASE_IMAGE}")
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(["docker", "import", "--change", f"LABEL {PACKAGES_LABEL}={wanted}", "-",
-                                   BASE_IMAGE], stdin=tar.stdout, capture_output=True, text=True)
+        imported = subprocess.run(
+            ["docker", "import", "--change", f"LABEL {PACKAGES_LABEL}={wanted}", "-", BASE_IMAGE],
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+        )
         assert tar.stdout is not None
         tar.stdout.close()
         if tar.wait() != 0 or imported.returncode != 0:
@@ -120,8 +141,12 @@ def chroot_install(rootfs: Path, packages: tuple[str, ...], progress: Progress) 
 def apt_mirror() -> str | None:
     """The URI this machine's apt fetches bookworm's main component from (its mirror or proxy), if any."""
     try:
-        listed = subprocess.run(["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT)",
-                                 "Identifier: Packages"], capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(
+            ["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT)", "Identifier: Packages"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return None
     for line in listed.stdout.splitlines():
@@ -148,9 +173,27 @@ def download_wheels(dest: Path, progress: Progress) -> None:
     """Wheels for the image's Python 3.11 on x86-64 Linux, plus the requirements file the Dockerfile installs."""
     dest.mkdir()
     progress(f"downloading wheels: {' '.join(PYTHON_PACKAGES)}")
-    argv = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(dest), "--only-binary=:all:",
-            "--python-version", "3.11", "--implementation", "cp", "--platform", "manylinux_2_28_x86_64",
-            "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64", *PYTHON_PACKAGES]
+    argv = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--dest",
+        str(dest),
+        "--only-binary=:all:",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--platform",
+        "manylinux_2_17_x86_64",
+        "--platform",
+        "manylinux2014_x86_64",
+        *PYTHON_PACKAGES,
+    ]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]

@@ -72,8 +72,10 @@ class Claim:
 def host() -> str:
     """This boot and pid namespace, hashed: owners with another value are never judged from here."""
     parts = []
-    for read in (lambda: Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
-                 lambda: os.readlink("/proc/self/ns/pid")):
+    for read in (
+        lambda: Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
+        lambda: os.readlink("/proc/self/ns/pid"),
+    ):
         try:
             parts.append(read())
         except OSError:
@@ -165,8 +167,10 @@ def _private_root(base: Path) -> Path:
         os.mkdir(root, 0o700)
     info = os.lstat(root)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        raise SandboxError(f"{root} must be a folder (not a link) of this user that only it can write; "
-                           "remove it or point TMPDIR elsewhere")
+        raise SandboxError(
+            f"{root} must be a folder (not a link) of this user that only it can write; "
+            "remove it or point TMPDIR elsewhere"
+        )
     return root
 
 

@@ -24,7 +24,6 @@ _warned = False
 _runs = itertools.count()
 
 
-
 def agent_path() -> str:
     """PATH for a run: this machine's, with the folder of the Python that runs gitdgm first when ``python3`` would
     otherwise be another one (gitdgm in a venv that is not activated, pipx): the packages installed with gitdgm
@@ -35,6 +34,7 @@ def agent_path() -> str:
     if (own / "python3").exists() and (found is None or Path(found).resolve() != Path(sys.executable).resolve()):
         return f"{own}{os.pathsep}{path}"
     return path
+
 
 class ProcessSandbox:
     """Runs commands as the calling user on the host; ``{name}`` placeholders are the host paths."""
@@ -78,8 +78,7 @@ class ProcessSandbox:
             raise SandboxError(f"sandbox cwd {workdir} is not a directory")
         marker = f"{owner.running().name}/{next(_runs)}"  # how this run's processes are found again (procs.py)
         with scratch_dir("run-") as home:  # in the owner folder (owner.py); short, for sockets the run makes
-            base = {"PATH": agent_path(), "HOME": str(home), "TMPDIR": str(home),
-                    "LANG": "C.UTF-8"}
+            base = {"PATH": agent_path(), "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8"}
             return self._run(argv, workdir, base | extra | {procs.MARKER: marker}, timeout, output_limit)
 
     def _run(self, argv: list[str], cwd: str, env: dict[str, str], timeout: float, limit: int) -> RunResult:
@@ -95,8 +94,14 @@ class ProcessSandbox:
 
         try:
             proc = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=in_child,
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=in_child,
             )
         except (FileNotFoundError, PermissionError) as error:
             if group is not None:

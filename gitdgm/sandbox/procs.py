@@ -46,7 +46,7 @@ def read_marker(pid: int) -> str | None:
     prefix = MARKER.encode() + b"="
     for entry in data.split(b"\0"):
         if entry.startswith(prefix):
-            return entry[len(prefix):].decode(errors="replace")
+            return entry[len(prefix) :].decode(errors="replace")
     return None
 
 
@@ -68,8 +68,13 @@ def end_marked(match: Callable[[str], bool], within: float = 2.0) -> int:
         found = list(_scan())
         sessions = {proc.sid for proc, marker in found if marker is not None and match(marker)}
         sessions -= {0, spared_sid}
-        targets = [proc for proc, marker in found if proc.pid != spared_pid and proc.sid != spared_sid
-                   and (proc.sid in sessions or (marker is not None and match(marker)))]
+        targets = [
+            proc
+            for proc, marker in found
+            if proc.pid != spared_pid
+            and proc.sid != spared_sid
+            and (proc.sid in sessions or (marker is not None and match(marker)))
+        ]
         if not targets or time.monotonic() > deadline:
             return len(killed)
         killed.update((proc.pid, proc.start) for proc in targets if kill(proc))

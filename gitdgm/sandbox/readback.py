@@ -128,8 +128,9 @@ def walk(root: Path, limits: Limits, skip: frozenset[str] = frozenset()) -> tupl
                 special.append(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
                 continue
             total += info.st_size
-            entries.append(Entry(rel, info.st_mode, info.st_size,
-                                 (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
+            entries.append(
+                Entry(rel, info.st_mode, info.st_size, (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+            )
             if len(entries) > limits.max_files:
                 raise TooLarge(f"more than {limits.max_files} files (sandbox.max_repo_files)")
             if total > limits.max_bytes:
@@ -184,7 +185,7 @@ def _open_beneath(base: Path, rel: str, flags: int) -> int:
         for i, part in enumerate(parts):
             if part in (".", ".."):
                 raise Untrusted(f"path {rel!r} leaves its folder")
-            nxt = _open_child(fd, part, "/".join(parts[:i + 1]), flags if i == len(parts) - 1 else _DIR_FLAGS)
+            nxt = _open_child(fd, part, "/".join(parts[: i + 1]), flags if i == len(parts) - 1 else _DIR_FLAGS)
             os.close(fd)
             fd = nxt
         return fd

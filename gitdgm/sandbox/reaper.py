@@ -37,8 +37,10 @@ class Reaped:
         return bool(self.owners or self.processes or self.containers)
 
     def __str__(self) -> str:
-        return (f"cleaned up after killed gitdgm runs: {self.processes} process(es) ended, "
-                f"{self.containers} container(s) and {self.owners} run folder(s) removed")
+        return (
+            f"cleaned up after killed gitdgm runs: {self.processes} process(es) ended, "
+            f"{self.containers} container(s) and {self.owners} run folder(s) removed"
+        )
 
 
 def reap(claim: Claim, docker_client: Any = None) -> Reaped:

@@ -59,8 +59,19 @@ def install_node_packages(prefix: Path) -> None:
     registry or mirror); no install scripts run."""
     prefix.mkdir(parents=True, exist_ok=True)
     specs = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
-    argv = ["npm", "install", "--prefix", str(prefix), "--no-save", "--no-package-lock", "--no-audit", "--no-fund",
-            "--ignore-scripts", "--loglevel=error", *specs]
+    argv = [
+        "npm",
+        "install",
+        "--prefix",
+        str(prefix),
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--loglevel=error",
+        *specs,
+    ]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     except FileNotFoundError:

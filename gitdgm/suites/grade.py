@@ -64,8 +64,13 @@ def grade(task: Task, changes: Changes, sandbox: Any) -> Grade:
         return Grade("error", result, 0.0, tampering, result)
     output = result.output + ("\n[output truncated]" if result.output_truncated else "")
     if result.timed_out:
-        return Grade("unresolved", output + f"\n[tests ran past {task.test_time_limit:g} s]", result.duration,
-                     tampering, "tests_timed_out")
+        return Grade(
+            "unresolved",
+            output + f"\n[tests ran past {task.test_time_limit:g} s]",
+            result.duration,
+            tampering,
+            "tests_timed_out",
+        )
     if result.exit_code == 0:
         return Grade("resolved", output, result.duration, tampering)
     if reason := _NOT_RUNNABLE.get(result.exit_code):
@@ -88,8 +93,13 @@ def _run_hidden_tests(task: Task, changes: Changes, tree: str, sandbox: Any) -> 
             task.write_tests(work)
         except (ConfigError, OSError) as e:
             return f"could not overlay the hidden tests of {task.id}: {e}"
-        return sandbox.run(["sh", "-c", task.test_command], mounts={"repo": work}, cwd="{repo}", env=GRADE_ENV,
-                           timeout=task.test_time_limit)
+        return sandbox.run(
+            ["sh", "-c", task.test_command],
+            mounts={"repo": work},
+            cwd="{repo}",
+            env=GRADE_ENV,
+            timeout=task.test_time_limit,
+        )
 
 
 def _escapes(path: str, target: str) -> bool:

@@ -162,8 +162,10 @@ def _reference(exercise: Path, files: dict[str, list[str]]) -> dict[str, str]:
         suffix = Path(example).suffix
         matches = [s for s in files["solution"] if Path(s).suffix == suffix]
         if len(matches) != 1:
-            raise ConfigError(f"{exercise / '.meta' / 'config.json'}: example {example} matches "
-                              f"{len(matches)} solution files by its suffix {suffix!r}; it must match one")
+            raise ConfigError(
+                f"{exercise / '.meta' / 'config.json'}: example {example} matches "
+                f"{len(matches)} solution files by its suffix {suffix!r}; it must match one"
+            )
         mapping[matches[0]] = example
     return mapping
 
@@ -202,6 +204,10 @@ def _suite(name: str, tasks: list[Task], skipped: list[Skip]) -> Suite:
         log.info("polyglot: %s is not a task: %s", task, why)
     if skipped:
         kinds = Counter(why.split(":")[0] for _, why in skipped)
-        log.warning("polyglot: %d of %d exercises are not tasks (%s); Suite.skipped lists each with its reason",
-                    len(skipped), len(tasks) + len(skipped), ", ".join(f"{n} {k}" for k, n in kinds.items()))
+        log.warning(
+            "polyglot: %d of %d exercises are not tasks (%s); Suite.skipped lists each with its reason",
+            len(skipped),
+            len(tasks) + len(skipped),
+            ", ".join(f"{n} {k}" for k, n in kinds.items()),
+        )
     return Suite(name, tuple(balanced_order(tasks)), tuple(skipped))

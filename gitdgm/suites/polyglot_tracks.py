@@ -56,8 +56,10 @@ def _read_mapping(path: Path, loads: Callable[[str], object], error: type[Except
 
 def _require(*paths: str) -> str:
     """A guard that exits 127 (graded ``error``: the sandbox's fault, not the agent's) when a file is missing."""
-    return (f"for f in {shlex.join(paths)}; do [ -e \"$f\" ] || "
-            '{ echo "gitdgm: this sandbox lacks $f" >&2; exit 127; }; done; ')
+    return (
+        f'for f in {shlex.join(paths)}; do [ -e "$f" ] || '
+        '{ echo "gitdgm: this sandbox lacks $f" >&2; exit 127; }; done; '
+    )
 
 
 # --- Python, Go -------------------------------------------------------------------------------------------------
@@ -81,8 +83,13 @@ def _go_needs(exercise: Path) -> str | None:
 
 
 def _crates(exercise: Path) -> dict[str, object]:
-    manifest = _read_mapping(exercise / "Cargo.toml", tomllib.loads, tomllib.TOMLDecodeError, "TOML",
-                             "; a Rust exercise needs its Cargo.toml")
+    manifest = _read_mapping(
+        exercise / "Cargo.toml",
+        tomllib.loads,
+        tomllib.TOMLDecodeError,
+        "TOML",
+        "; a Rust exercise needs its Cargo.toml",
+    )
     tables = [manifest.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")]
     return {name: spec for table in tables if isinstance(table, dict) for name, spec in table.items()}
 
@@ -137,8 +144,11 @@ def _javascript_needs(exercise: Path) -> str | None:
 
 
 def _javascript(exercise: Path, tests: list[str]) -> str:
-    return _require(_JEST) + f"NODE_PATH={tc.NODE_MODULES} " + shlex.join(
-        ["node", _JEST, "--ci", "--no-watchman", "--runTestsByPath", *tests])
+    return (
+        _require(_JEST)
+        + f"NODE_PATH={tc.NODE_MODULES} "
+        + shlex.join(["node", _JEST, "--ci", "--no-watchman", "--runTestsByPath", *tests])
+    )
 
 
 def _javascript_enable(text: str) -> str:
@@ -158,14 +168,17 @@ def _cmake_packages(exercise: Path) -> dict[str, frozenset[str]]:
     for name, args in _FIND_PACKAGE.findall(text):
         words = args.split()
         if "REQUIRED" in words:
-            after = words[words.index("COMPONENTS") + 1:] if "COMPONENTS" in words else []
+            after = words[words.index("COMPONENTS") + 1 :] if "COMPONENTS" in words else []
             required[name] = frozenset(w for w in after if not w.isupper())
     return required
 
 
 def _cpp_needs(exercise: Path) -> str | None:
-    missing = [" ".join([name, *sorted(components)]) for name, components in _cmake_packages(exercise).items()
-               if name not in tc.CMAKE_PACKAGES or not components <= tc.CMAKE_PACKAGES[name][0]]
+    missing = [
+        " ".join([name, *sorted(components)])
+        for name, components in _cmake_packages(exercise).items()
+        if name not in tc.CMAKE_PACKAGES or not components <= tc.CMAKE_PACKAGES[name][0]
+    ]
     return f"needs CMake packages: {', '.join(missing)}" if missing else None
 
 
@@ -196,10 +209,17 @@ def _java_needs(exercise: Path) -> str | None:
 
 def _java(exercise: Path, tests: list[str]) -> str:
     javac = ["javac", "-encoding", "UTF-8", "-nowarn", *(f"-J{f}" for f in _JVM_FLAGS)]
-    launcher = ["java", *_JVM_FLAGS, "-jar", tc.JUNIT_LAUNCHER, "--disable-banner", "--disable-ansi-colors",
-                "--fail-if-no-tests"]
+    launcher = [
+        "java",
+        *_JVM_FLAGS,
+        "-jar",
+        tc.JUNIT_LAUNCHER,
+        "--disable-banner",
+        "--disable-ansi-colors",
+        "--fail-if-no-tests",
+    ]
     return _require(tc.JUNIT_LAUNCHER, *tc.JAVA_CLASSPATH) + (
-        f'cp={":".join(tc.JAVA_CLASSPATH)}; o=$(mktemp -d) && '
+        f"cp={':'.join(tc.JAVA_CLASSPATH)}; o=$(mktemp -d) && "
         f'{shlex.join(javac)} -cp "$cp" -d "$o" $(find src -name "*.java") && '
         f'{shlex.join(launcher)} -cp "$cp:$o" --scan-class-path "$o"'
     )
@@ -213,9 +233,15 @@ TRACKS: dict[str, Track] = {
     "python": Track(60, re.compile(r"^\s*(async\s+)?def test\w*\s*\(", re.M), _python),
     "go": Track(120, re.compile(r"^func (Test|Example|Fuzz)\w*\(", re.M), lambda e, t: "go test ./...", _go_needs),
     "rust": Track(180, re.compile(r"#\[test\]"), _rust, _rust_needs),
-    "javascript": Track(60, re.compile(r"\b(x?test|x?it)\s*(\.\w+\s*)?\("), _javascript, _javascript_needs,
-                        _javascript_enable),
+    "javascript": Track(
+        60, re.compile(r"\b(x?test|x?it)\s*(\.\w+\s*)?\("), _javascript, _javascript_needs, _javascript_enable
+    ),
     "cpp": Track(180, re.compile(r"\b(TEST_CASE|SCENARIO|TEMPLATE_TEST_CASE\w*)\s*\("), _cpp, _cpp_needs),
-    "java": Track(120, re.compile(r"@(Test|ParameterizedTest|RepeatedTest|TestFactory|TestTemplate)\b"), _java,
-                  _java_needs, _java_enable),
+    "java": Track(
+        120,
+        re.compile(r"@(Test|ParameterizedTest|RepeatedTest|TestFactory|TestTemplate)\b"),
+        _java,
+        _java_needs,
+        _java_enable,
+    ),
 }

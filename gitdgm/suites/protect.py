@@ -132,7 +132,7 @@ class Protection:
         for folder in {"", "src"} | {h.rpartition("/")[0] for h in self.hidden}:
             prefix = folder + "/" if folder else ""
             if path.startswith(prefix):
-                first = path[len(prefix):].split("/")[0]
+                first = path[len(prefix) :].split("/")[0]
                 module = first.split(".", 1)[0]
                 if module in _SHADOWABLE:
                     return module

@@ -16,10 +16,18 @@ from gitdgm.archive import Agent, Archive, Snapshot, parse_trailers
 def agent_row(snapshot: Snapshot, agent: Agent) -> dict[str, Any]:
     record = agent.info
     return {
-        "id": agent.id, "commit": agent.commit, "parent": agent.parent, "generation": snapshot.generation_of(agent),
-        "status": agent.status, "score": agent.score, "resolved": record.get("resolved"),
-        "attempted": record.get("attempted"), "children": len(agent.children), "ref": agent.ref,
-        "cost_usd": record.get("cost_usd"), "summary": agent.summary,
+        "id": agent.id,
+        "commit": agent.commit,
+        "parent": agent.parent,
+        "generation": snapshot.generation_of(agent),
+        "status": agent.status,
+        "score": agent.score,
+        "resolved": record.get("resolved"),
+        "attempted": record.get("attempted"),
+        "children": len(agent.children),
+        "ref": agent.ref,
+        "cost_usd": record.get("cost_usd"),
+        "summary": agent.summary,
     }
 
 
@@ -38,13 +46,21 @@ def ls_table(snapshot: Snapshot, agents: list[Agent], width: int = 120) -> Table
     table = Table(box=None, header_style="bold")
     fixed = {"id": 12, "parent": 12, "gen": 3, "score": 5, "children": 8, "status": 10}
     for column, size in fixed.items():
-        table.add_column(column, justify="right" if column in ("gen", "score", "children") else "left",
-                         no_wrap=True, width=size)
+        table.add_column(
+            column, justify="right" if column in ("gen", "score", "children") else "left", no_wrap=True, width=size
+        )
     table.add_column("summary", no_wrap=True, overflow="ellipsis", max_width=max(10, min(60, width - 66)))
     for agent in agents:
         row = agent_row(snapshot, agent)
-        table.add_row(agent.id, agent.parent or "-", str(row["generation"]), _score_text(agent),
-                      str(row["children"]), _status_text(agent.status), Text(agent.summary, overflow="ellipsis"))
+        table.add_row(
+            agent.id,
+            agent.parent or "-",
+            str(row["generation"]),
+            _score_text(agent),
+            str(row["children"]),
+            _status_text(agent.status),
+            Text(agent.summary, overflow="ellipsis"),
+        )
     return table
 
 
@@ -56,16 +72,25 @@ def show_data(archive: Archive, snapshot: Snapshot, agent: Agent) -> dict[str, A
     if trailers:
         body = body.rsplit("\n\n", 1)[0] if "\n\n" in body else ""
     parent_commit = snapshot.agents[agent.parent].commit if agent.parent else None
-    return {**agent_row(snapshot, agent), "subject": subject, "problem_statement": body.strip(),
-            "trailers": trailers, "record": agent.record.data if agent.record else None,
-            "diff": archive.diff(parent_commit, agent.commit) if parent_commit else ""}
+    return {
+        **agent_row(snapshot, agent),
+        "subject": subject,
+        "problem_statement": body.strip(),
+        "trailers": trailers,
+        "record": agent.record.data if agent.record else None,
+        "diff": archive.diff(parent_commit, agent.commit) if parent_commit else "",
+    }
 
 
 def show_renderable(data: dict[str, Any]) -> Group:
-    head = Text.assemble((f"agent {data['id']}", "bold yellow"), f"  ({data['status']})\n",
-                         f"parent {data['parent'] or '-'}   generation {data['generation']}   ",
-                         f"score {_fmt_score(data['score'], data['resolved'], data['attempted'])}\n\n",
-                         (data["subject"], "bold"), "\n")
+    head = Text.assemble(
+        (f"agent {data['id']}", "bold yellow"),
+        f"  ({data['status']})\n",
+        f"parent {data['parent'] or '-'}   generation {data['generation']}   ",
+        f"score {_fmt_score(data['score'], data['resolved'], data['attempted'])}\n\n",
+        (data["subject"], "bold"),
+        "\n",
+    )
     parts: list[Any] = [head]
     reason = (data["record"] or {}).get("reason")
     if reason:
@@ -77,8 +102,12 @@ def show_renderable(data: dict[str, Any]) -> Group:
     if attempts:
         table = Table("task", "outcome", "seconds", "note", box=None, header_style="bold")
         for task_id, result in attempts:
-            table.add_row(task_id, _outcome_text(result.get("outcome", "?")), f"{result.get('duration', 0):.1f}",
-                          task_note(result))
+            table.add_row(
+                task_id,
+                _outcome_text(result.get("outcome", "?")),
+                f"{result.get('duration', 0):.1f}",
+                task_note(result),
+            )
         parts.append(table)
     if data["diff"]:
         parts.append(Syntax(data["diff"], "diff", theme="ansi_dark", background_color="default"))
@@ -103,8 +132,16 @@ def lineage_tree(snapshot: Snapshot, max_depth: int | None = None, show_rejected
         marker = "★ " if agent.id in on_path else ""
         style = "bold green" if agent.id in on_path else ("dim" if agent.status == "rejected" else "")
         summary = agent.summary if len(agent.summary) <= 50 else agent.summary[:49] + "…"
-        return Text.assemble((marker + agent.id, style), "  ", _score_text(agent), "  ",
-                             _status_text(agent.status), "  ", (summary, "dim"), no_wrap=True)
+        return Text.assemble(
+            (marker + agent.id, style),
+            "  ",
+            _score_text(agent),
+            "  ",
+            _status_text(agent.status),
+            "  ",
+            (summary, "dim"),
+            no_wrap=True,
+        )
 
     root = Tree(label(seed))
     stack = [(seed, root, 0)]

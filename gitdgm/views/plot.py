@@ -91,10 +91,15 @@ def node_style(agent: Agent, on_best: bool) -> NodeStyle:
     rejected = agent.status == "rejected"
     score = "-" if agent.score is None else f"{agent.score:.2f}"
     classes = " ".join(name for name, on in (("rejected", rejected), ("best", on_best)) if on)
-    return NodeStyle(lines=(agent.id[:7], score), fill=REJECTED_COLOR if rejected else score_color(agent.score),
-                     font="#666666" if rejected else _text_color(agent.score),
-                     stroke=BEST_COLOR if on_best else NODE_STROKE, width=3.0 if on_best else 0.8,
-                     dashed=rejected, classes=classes)
+    return NodeStyle(
+        lines=(agent.id[:7], score),
+        fill=REJECTED_COLOR if rejected else score_color(agent.score),
+        font="#666666" if rejected else _text_color(agent.score),
+        stroke=BEST_COLOR if on_best else NODE_STROKE,
+        width=3.0 if on_best else 0.8,
+        dashed=rejected,
+        classes=classes,
+    )
 
 
 def edge_style(on_best: bool) -> tuple[str, float]:
@@ -135,8 +140,9 @@ def select_tree(snapshot: Snapshot, *, rejected: bool = False, max_nodes: int = 
         keep.update(dict.fromkeys(lineage))
     note = ""
     if max_nodes and len(keep) < len(wanted):
-        note = (f"showing {len(keep):,} of {len(wanted):,} agents: the lineages of the best-scoring "
-                f"(limit {max_nodes:,})")
+        note = (
+            f"showing {len(keep):,} of {len(wanted):,} agents: the lineages of the best-scoring (limit {max_nodes:,})"
+        )
     shown = sorted((snapshot.agents[i] for i in keep), key=lambda a: (snapshot.generation_of(a), a.id))
     return TreeView(shown, best, auto_engine(len(shown)) if engine == "auto" else engine, note)
 
@@ -162,27 +168,46 @@ def tree_source(view: TreeView) -> str:
     if view.engine == "dot":
         graph.attr(rankdir="TB", nodesep="0.12", ranksep="0.3")
     else:
-        graph.attr(overlap="false" if view.engine == "sfdp" else "true", splines="false", ranksep="0.6",
-                   root=view.shown[0].id if view.shown else "")
+        graph.attr(
+            overlap="false" if view.engine == "sfdp" else "true",
+            splines="false",
+            ranksep="0.6",
+            root=view.shown[0].id if view.shown else "",
+        )
     graph.attr("node", shape="box", fontname="Helvetica", fontsize="9", height="0.3", margin="0.05,0.02")
     graph.attr("edge", arrowsize="0.4")
     for agent in view.shown:
         style = node_style(agent, agent.id in on_path)
-        graph.node(agent.id, id=f"a-{agent.id}", label="\n".join(style.lines), fillcolor=style.fill,
-                   fontcolor=style.font, color=style.stroke, penwidth=f"{style.width:g}",
-                   style="rounded,filled,dashed" if style.dashed else "rounded,filled", **{"class": style.classes})
+        graph.node(
+            agent.id,
+            id=f"a-{agent.id}",
+            label="\n".join(style.lines),
+            fillcolor=style.fill,
+            fontcolor=style.font,
+            color=style.stroke,
+            penwidth=f"{style.width:g}",
+            style="rounded,filled,dashed" if style.dashed else "rounded,filled",
+            **{"class": style.classes},
+        )
     for agent in view.shown:
         if agent.parent in shown:
             color, width = edge_style(agent.id in on_path)
-            graph.edge(agent.parent, agent.id, id=f"e-{agent.id}", color=color, penwidth=f"{width:g}",
-                       **{"class": "best" if agent.id in on_path else ""})
+            graph.edge(
+                agent.parent,
+                agent.id,
+                id=f"e-{agent.id}",
+                color=color,
+                penwidth=f"{width:g}",
+                **{"class": "best" if agent.id in on_path else ""},
+            )
     return graph.source
 
 
 def _legend(view: TreeView) -> str:
     """A Graphviz HTML label: the colour scale, the best-lineage key, and the pruning note."""
-    cells = "".join(f'<td bgcolor="{fill}"><font color="{font}">{label}</font></td>'
-                    for label, fill, font in legend_cells())
+    cells = "".join(
+        f'<td bgcolor="{fill}"><font color="{font}">{label}</font></td>' for label, fill, font in legend_cells()
+    )
     key = f'<td colspan="2"><font color="{BEST_COLOR}"><b>━ best lineage</b></font></td>'
     rows = f"<tr><td>score</td>{cells}{key}</tr>"
     if view.note:
@@ -205,8 +230,10 @@ def render_tree(view: TreeView) -> bytes:
     try:
         return graphviz.Source(tree_source(view), engine=view.engine).pipe(format="svg")
     except graphviz.ExecutableNotFound:
-        raise GraphvizMissing(f"Graphviz's `{view.engine}` program was not found on PATH: install Graphviz "
-                              "(Debian/Ubuntu: apt-get install graphviz) or use --engine tree") from None
+        raise GraphvizMissing(
+            f"Graphviz's `{view.engine}` program was not found on PATH: install Graphviz "
+            "(Debian/Ubuntu: apt-get install graphviz) or use --engine tree"
+        ) from None
     except graphviz.CalledProcessError as exc:
         detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         raise GitdgmError(f"Graphviz `{view.engine}` failed: {detail[-1] if detail else exc}") from None
@@ -228,10 +255,17 @@ def progress_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
         scores = [a.score for a in agents if a.admitted and a.score is not None]
         if scores:
             best_so_far = max(scores + ([best_so_far] if best_so_far is not None else []))
-        rows.append({"generation": generation, "agents": len(agents), "admitted": len(scores),
-                     "best": max(scores) if scores else None,
-                     "median": statistics.median(scores) if scores else None, "best_so_far": best_so_far,
-                     "cost_usd": round(sum(float(a.info.get("cost_usd") or 0.0) for a in agents), 6)})
+        rows.append(
+            {
+                "generation": generation,
+                "agents": len(agents),
+                "admitted": len(scores),
+                "best": max(scores) if scores else None,
+                "median": statistics.median(scores) if scores else None,
+                "best_so_far": best_so_far,
+                "cost_usd": round(sum(float(a.info.get("cost_usd") or 0.0) for a in agents), 6),
+            }
+        )
     return rows
 
 
@@ -246,14 +280,23 @@ def progress_figure(rows: list[dict[str, Any]]) -> Any:
     ax = fig.add_subplot()
     cost_ax = ax.twinx()
     gens = [r["generation"] for r in rows]
-    cost_ax.bar(gens, [r["cost_usd"] for r in rows], color="#bbbbbb", alpha=0.5, width=0.8, label="cost (USD)",
-                gid="cost")
+    cost_ax.bar(
+        gens, [r["cost_usd"] for r in rows], color="#bbbbbb", alpha=0.5, width=0.8, label="cost (USD)", gid="cost"
+    )
     scored = [r for r in rows if r["best"] is not None]
     x = [r["generation"] for r in scored]
     ax.plot(x, [r["best"] for r in scored], "o-", color=BEST_COLOR, markersize=3, label="best", gid="best")
     ax.plot(x, [r["median"] for r in scored], "s-", color="#1f77b4", markersize=3, label="median", gid="median")
-    ax.step(x, [r["best_so_far"] for r in scored], where="post", color="#555555", linestyle="--", linewidth=1,
-            label="best so far", gid="best_so_far")
+    ax.step(
+        x,
+        [r["best_so_far"] for r in scored],
+        where="post",
+        color="#555555",
+        linestyle="--",
+        linewidth=1,
+        label="best so far",
+        gid="best_so_far",
+    )
     ax.set_zorder(cost_ax.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.set(xlabel="generation", ylabel="score (admitted agents)", ylim=(0, 1.02), title="Archive progress")
@@ -278,8 +321,9 @@ def write_progress(rows: list[dict[str, Any]], out: Path) -> list[Path]:
     return paths
 
 
-def write_plots(snapshot: Snapshot, out: Path, *, rejected: bool = False, max_nodes: int = 0,
-                engine: str = "auto") -> tuple[TreeView, list[Path]]:
+def write_plots(
+    snapshot: Snapshot, out: Path, *, rejected: bool = False, max_nodes: int = 0, engine: str = "auto"
+) -> tuple[TreeView, list[Path]]:
     """``gitdgm plot``: tree.svg plus the progress chart files in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     view = select_tree(snapshot, rejected=rejected, max_nodes=max_nodes, engine=engine)

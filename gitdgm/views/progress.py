@@ -26,8 +26,12 @@ from gitdgm.engine.progress import Progress
 
 MODES = ("auto", "live", "lines", "off")
 PHASE_WORDS = {  # journal phase -> what the user reads
-    "catch-up": "catching up", "select": "selecting parents", "diagnose": "diagnosing",
-    "self-modify": "self-modifying", "commit": "committing the child of", "check": "checking",
+    "catch-up": "catching up",
+    "select": "selecting parents",
+    "diagnose": "diagnosing",
+    "self-modify": "self-modifying",
+    "commit": "committing the child of",
+    "check": "checking",
     "evaluate": "evaluating",
 }
 
@@ -79,8 +83,15 @@ class Live(Lines):
 
     def __init__(self, console: Console) -> None:
         super().__init__()
-        self.display = RichProgress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                    CountColumn(), TimeElapsedColumn(), console=console, transient=True)
+        self.display = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            CountColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self.current = self.display.add_task("starting", total=None)
 
     def write(self, text: str) -> None:
@@ -90,8 +101,9 @@ class Live(Lines):
         self.display.reset(self.current, total=None, description=escape(describe_phase(name, agent, detail)))
 
     def tasks(self, agent: str, stage: int, total: int, workers: int) -> None:
-        self.display.reset(self.current, total=total, description=escape(
-            f"evaluating {agent} (stage {stage}, {workers} at a time)"))
+        self.display.reset(
+            self.current, total=total, description=escape(f"evaluating {agent} (stage {stage}, {workers} at a time)")
+        )
 
     def task_done(self, agent: str, task: str, outcome: str, seconds: float) -> None:
         self.display.advance(self.current)

@@ -84,8 +84,9 @@ def _fit_radius(ring: list[float]) -> float:
         return need
     for a, b in zip(ring, ring[1:] + ring[:1]):
         across, down = abs(math.sin(a) - math.sin(b)), abs(math.cos(a) - math.cos(b))
-        need = max(need, min(X_STEP / across if across > 1e-12 else math.inf,
-                             Y_SEP / down if down > 1e-12 else math.inf))
+        need = max(
+            need, min(X_STEP / across if across > 1e-12 else math.inf, Y_SEP / down if down > 1e-12 else math.inf)
+        )
     return need
 
 
@@ -99,11 +100,18 @@ def render(view: TreeView) -> bytes:
     placed = {i: (x + dx, y + dy) for i, (x, y) in points.items()}
     width = max(max(xs) - min(xs) + NODE_W, legend_w) + 2 * MARGIN
     height = legend_h + max(ys) - min(ys) + NODE_H + 2 * MARGIN
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}pt" height="{height:.0f}pt" '
-             f'viewBox="0 0 {width:.0f} {height:.0f}">',
-             '<g id="graph0" class="graph">', "<title>archive</title>",
-             f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>',
-             *legend, *_edges(view, placed, radial), *_nodes(view, placed), "</g>", "</svg>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}pt" height="{height:.0f}pt" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}">',
+        '<g id="graph0" class="graph">',
+        "<title>archive</title>",
+        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>',
+        *legend,
+        *_edges(view, placed, radial),
+        *_nodes(view, placed),
+        "</g>",
+        "</svg>",
+    ]
     return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + "\n".join(parts) + "\n").encode("utf-8")
 
 
@@ -117,10 +125,12 @@ def _edges(view: TreeView, placed: dict[str, Point], radial: bool) -> list[str]:
         if not radial:
             y1, y2 = y1 + NODE_H / 2, y2 - NODE_H / 2
         color, width = edge_style(agent.id in on_best)
-        out.append(f'<g id="e-{escape(agent.id)}" class="edge{" best" if agent.id in on_best else ""}">'
-                   f"<title>{escape(parent)}-&gt;{escape(agent.id)}</title>"
-                   f'<path fill="none" stroke="{color}" stroke-width="{width:g}" '
-                   f'd="M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}"/></g>')
+        out.append(
+            f'<g id="e-{escape(agent.id)}" class="edge{" best" if agent.id in on_best else ""}">'
+            f"<title>{escape(parent)}-&gt;{escape(agent.id)}</title>"
+            f'<path fill="none" stroke="{color}" stroke-width="{width:g}" '
+            f'd="M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}"/></g>'
+        )
     return out
 
 
@@ -129,35 +139,43 @@ def _nodes(view: TreeView, placed: dict[str, Point]) -> list[str]:
     on_best = set(view.best)
     straight_w, straight_h = NODE_W - 2 * CORNER, NODE_H - 2 * CORNER
     arc = f"a{CORNER:g},{CORNER:g} 0 0 1"
-    outline = (f"h{straight_w:g}{arc} {CORNER:g},{CORNER:g}v{straight_h:g}{arc} -{CORNER:g},{CORNER:g}"
-               f"h-{straight_w:g}{arc} -{CORNER:g},-{CORNER:g}v-{straight_h:g}{arc} {CORNER:g},-{CORNER:g}z")
+    outline = (
+        f"h{straight_w:g}{arc} {CORNER:g},{CORNER:g}v{straight_h:g}{arc} -{CORNER:g},{CORNER:g}"
+        f"h-{straight_w:g}{arc} -{CORNER:g},-{CORNER:g}v-{straight_h:g}{arc} {CORNER:g},-{CORNER:g}z"
+    )
     out = []
     for agent in view.shown:
         style = node_style(agent, agent.id in on_best)
         x, y = placed[agent.id]
         dash = ' stroke-dasharray="5,2"' if style.dashed else ""
         classes = f"node {style.classes}".strip()
-        texts = "".join(f'<text text-anchor="middle" x="{x:.1f}" y="{y + offset:.1f}" {FONT} font-size="9.00" '
-                        f'fill="{style.font}">{escape(line)}</text>'
-                        for line, offset in zip(style.lines, (-2.0, 9.0)))
-        out.append(f'<g id="a-{escape(agent.id)}" class="{classes}"><title>{escape(agent.id)}</title>'
-                   f'<path fill="{style.fill}" stroke="{style.stroke}" stroke-width="{style.width:g}"{dash} '
-                   f'd="M{x - NODE_W / 2 + CORNER:.1f},{y - NODE_H / 2:.1f}{outline}"/>{texts}</g>')
+        texts = "".join(
+            f'<text text-anchor="middle" x="{x:.1f}" y="{y + offset:.1f}" {FONT} font-size="9.00" '
+            f'fill="{style.font}">{escape(line)}</text>'
+            for line, offset in zip(style.lines, (-2.0, 9.0))
+        )
+        out.append(
+            f'<g id="a-{escape(agent.id)}" class="{classes}"><title>{escape(agent.id)}</title>'
+            f'<path fill="{style.fill}" stroke="{style.stroke}" stroke-width="{style.width:g}"{dash} '
+            f'd="M{x - NODE_W / 2 + CORNER:.1f},{y - NODE_H / 2:.1f}{outline}"/>{texts}</g>'
+        )
     return out
 
 
 def _legend(view: TreeView) -> tuple[list[str], float, float]:
     """The colour scale, the best-lineage key and the pruning note, top left; with their width and height."""
+
     def text(x: float, y: float, body: str, extra: str = "") -> str:
-        return (f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{LEGEND_FONT:g}"{extra}>'
-                f"{escape(body)}</text>")
+        return f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{LEGEND_FONT:g}"{extra}>{escape(body)}</text>'
 
     baseline = MARGIN + ROW_H - 6
     out = [text(MARGIN, baseline, "score")]
     x = MARGIN + 40
     for label, fill, font in legend_cells():
-        out += [f'<rect x="{x:.1f}" y="{MARGIN:.1f}" width="{CELL_W - 2:g}" height="{ROW_H:g}" fill="{fill}"/>',
-                text(x + 5, baseline, label, f' fill="{font}"')]
+        out += [
+            f'<rect x="{x:.1f}" y="{MARGIN:.1f}" width="{CELL_W - 2:g}" height="{ROW_H:g}" fill="{fill}"/>',
+            text(x + 5, baseline, label, f' fill="{font}"'),
+        ]
         x += CELL_W
     out.append(text(x + 6, baseline, "━ best lineage", f' font-weight="bold" fill="{BEST_COLOR}"'))
     width, height = x + 6 + 100 - MARGIN, ROW_H + 6

@@ -78,7 +78,7 @@ class Diagnosis:
 def parse_answer(text: str, fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
     """The JSON object in ``text`` (fences and chatter tolerated) with ``fields`` as strings."""
     fenced = re.search(r"```(?:json)?\s*(\{.*?\})\s*```", text, re.S)
-    candidate = fenced.group(1) if fenced else text[text.find("{"): text.rfind("}") + 1]
+    candidate = fenced.group(1) if fenced else text[text.find("{") : text.rfind("}") + 1]
     try:
         data = json.loads(candidate)
     except json.JSONDecodeError as exc:
@@ -91,8 +91,18 @@ def parse_answer(text: str, fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
     return {f: data[f] if isinstance(data[f], str) else json.dumps(data[f], indent=1) for f in fields}
 
 
-def diagnose(*, socket: Path, token: str, role: RoleConfig, code: dict[str, str], record: Record,
-             logs: dict[str, Any], rng: random.Random, attempts: int, suite: Suite | None = None) -> Diagnosis:
+def diagnose(
+    *,
+    socket: Path,
+    token: str,
+    role: RoleConfig,
+    code: dict[str, str],
+    record: Record,
+    logs: dict[str, Any],
+    rng: random.Random,
+    attempts: int,
+    suite: Suite | None = None,
+) -> Diagnosis:
     """Draw the entry, show it to the model within ``role``'s context window and read its proposal."""
     choice = choose_entry(record, logs, rng)
     task = next((t for t in suite.tasks if t.id == choice.task), None) if suite else None
@@ -106,8 +116,9 @@ def diagnose(*, socket: Path, token: str, role: RoleConfig, code: dict[str, str]
     return Diagnosis(choice, answer, used, summarise_agent(code), prompt.shown)
 
 
-def _ask(socket: Path, token: str, role: RoleConfig, build: Callable[[PromptBudget], Prompt],
-         attempts: int) -> tuple[dict[str, str], int, Prompt]:
+def _ask(
+    socket: Path, token: str, role: RoleConfig, build: Callable[[PromptBudget], Prompt], attempts: int
+) -> tuple[dict[str, str], int, Prompt]:
     """The model's parsed answer, the attempts it took and the prompt it answered; a bad answer is sent back with
     what was wrong. A refusal that states the model's window gets the prompt rebuilt for it, once: for the stated
     window when it is smaller than the one assumed, else (the model's tokens are smaller than the estimate's) for
@@ -120,8 +131,9 @@ def _ask(socket: Path, token: str, role: RoleConfig, build: Callable[[PromptBudg
     # an httpx client, for its unix-socket transport; openai types ``http_client`` as the client of the HTTP library
     # it is built on (httpx in older releases, httpx2 in newer ones), so the check is left out rather than pinned
     http_client = cast(Any, httpx.Client(transport=transport, timeout=timeout))
-    client = openai.OpenAI(base_url="http://gateway/v1", api_key=token, max_retries=0, timeout=timeout,
-                           http_client=http_client)
+    client = openai.OpenAI(
+        base_url="http://gateway/v1", api_key=token, max_retries=0, timeout=timeout, http_client=http_client
+    )
     problem, attempt, adapted = "no answer", 0, False
     with client:
         while attempt < attempts:
@@ -129,8 +141,11 @@ def _ask(socket: Path, token: str, role: RoleConfig, build: Callable[[PromptBudg
             if role.temperature is not None:
                 options["temperature"] = role.temperature
             try:
-                reply = client.chat.completions.create(model=role.name, messages=messages,  # type: ignore[arg-type]
-                                                       **options)
+                reply = client.chat.completions.create(
+                    model=role.name,
+                    messages=messages,  # type: ignore[arg-type]
+                    **options,
+                )
             except openai.APIStatusError as exc:
                 window = stated_window(exc.message) if exc.status_code == 400 else None
                 if window and not adapted:  # not a retry: a different, smaller prompt
@@ -160,8 +175,10 @@ def _failure(exc: openai.APIStatusError, budget: PromptBudget) -> Exception:
         return BudgetExceeded(f"budget exhausted during diagnosis: {exc.message}")
     hint = ""
     if exc.status_code == 400 and any(phrase in exc.message.lower() for phrase in CONTEXT_PHRASES):
-        hint = (f" (the prompt was built for a context window of {budget.window} tokens: set [model.diagnosis] "
-                "context_window to the model's)")
+        hint = (
+            f" (the prompt was built for a context window of {budget.window} tokens: set [model.diagnosis] "
+            "context_window to the model's)"
+        )
     return DiagnosisFailed(f"the model failed during diagnosis: {exc.message}{hint}")
 
 
@@ -170,10 +187,15 @@ def _again(prompt: Prompt, budget: PromptBudget, text: str, problem: str, cut: b
     leaves, as a cut answer would not fit beside a new one) and what was wrong with it."""
     limit = f"{budget.max_tokens} tokens" if budget.max_tokens else "the server's limit"
     brief = f" Your answer was cut off at the length limit ({limit}): answer more briefly." if cut else ""
-    ask = (f"That could not be used: {problem}.{brief} Answer again with only the JSON object with the fields "
-           f"{', '.join(prompt.fields)}.")
+    ask = (
+        f"That could not be used: {problem}.{brief} Answer again with only the JSON object with the fields "
+        f"{', '.join(prompt.fields)}."
+    )
     room = budget.tokens - estimate_tokens(prompt.text) - estimate_tokens(ask) - 3 * MESSAGE_TOKENS
     said = clip(text, room)[0] if room >= 64 else ""
     said = said or ("(the answer, left out here to fit the context window)" if text.strip() else "(empty)")
-    return [{"role": "user", "content": prompt.text}, {"role": "assistant", "content": said},
-            {"role": "user", "content": ask}]
+    return [
+        {"role": "user", "content": prompt.text},
+        {"role": "assistant", "content": said},
+        {"role": "user", "content": ask},
+    ]

@@ -32,8 +32,15 @@ MARGIN_TOKENS = 64
 #: the reply's room when no ``max_tokens`` is sent (the server's default applies): the roles' default cap
 REPLY_RESERVE = 4096
 #: the caps the prompt was tuned with, in characters (gitdgm 0.1): at 3 bytes a token they are the caps in tokens
-CAP_CHARS = {"code": 60_000, "log": 24_000, "output": 4_000, "problem": 6_000, "patch": 8_000, "tests": 8_000,
-             "results": 6_000}
+CAP_CHARS = {
+    "code": 60_000,
+    "log": 24_000,
+    "output": 4_000,
+    "problem": 6_000,
+    "patch": 8_000,
+    "tests": 8_000,
+    "results": 6_000,
+}
 CAPS = {part: chars // BYTES_PER_TOKEN for part, chars in CAP_CHARS.items()}
 #: most relevant first, for every entry kind (each shows only its own parts, see ``prompt.PARTS``): the task says
 #: what was asked and is short; the hidden tests' results say how the attempt failed; the log shows how the agent
@@ -98,7 +105,8 @@ class PromptBudget:
             f"instructions, the agent's summary and its evaluation alone need {frame_tokens} tokens, and "
             f"{self.tokens} are left beside the reply ({reply}) and a margin; the model cannot be diagnosed with "
             f"less than {self.minimum_window(frame_tokens)} tokens (raise {SETTING} if the model has them, or "
-            f"lower [model.diagnosis] max_tokens)")
+            f"lower [model.diagnosis] max_tokens)"
+        )
 
 
 def allot(needs: dict[str, int], available: int) -> dict[str, int]:
@@ -141,8 +149,8 @@ def clip(text: str, tokens: int) -> tuple[str, int]:
 
 def _clip_chars(text: str, limit: int) -> tuple[str, int]:
     half = limit // 2
-    head, tail = text[:half], text[len(text) - half:]
+    head, tail = text[:half], text[len(text) - half :]
     head = head[: head.rfind("\n") + 1] if head.rfind("\n") > half // 2 else head
-    tail = tail[tail.find("\n") + 1:] if -1 < tail.find("\n") < half // 2 else tail
+    tail = tail[tail.find("\n") + 1 :] if -1 < tail.find("\n") < half // 2 else tail
     elided = len(text) - len(head) - len(tail)
     return f"{head}\n[... {elided:,} chars elided by gitdgm ...]\n{tail}", elided

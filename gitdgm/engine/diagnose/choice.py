@@ -22,8 +22,17 @@ SPECIAL = ("empty_patches", "stochasticity", "context_length")
 P_SPECIAL = 0.25  # the DGM's probability for each special entry, tried in turn
 EMPTY_SHARE = 0.1  # empty patches must be at least this share of the attempts (the DGM's threshold)
 # What providers and the seed say when a conversation outgrows the context (the seed's model.py lists the same).
-CONTEXT_PHRASES = ("context length", "context_length", "maximum context", "context window", "too many tokens",
-                   "input is too long", "prompt is too long", "exceeds the available context", "reduce the length")
+CONTEXT_PHRASES = (
+    "context length",
+    "context_length",
+    "maximum context",
+    "context window",
+    "too many tokens",
+    "input is too long",
+    "prompt is too long",
+    "exceeds the available context",
+    "reduce the length",
+)
 _ERROR_WORDS = ("error", "exception", "http 4", "status 4", "code: 4")
 _SEED_END = "## End: context_overflow"  # the seed's transcript when nothing more could be elided
 
@@ -80,8 +89,11 @@ def options(found: dict[str, list[str]]) -> dict[str, float]:
     attempted = len(found["resolved"]) + len(found["empty"]) + len(found["failed"])
     if not attempted:
         return {"general": 1.0}
-    eligible = {"empty_patches": len(found["empty"]) >= EMPTY_SHARE * attempted, "stochasticity": True,
-                "context_length": bool(found["overflowed"])}
+    eligible = {
+        "empty_patches": len(found["empty"]) >= EMPTY_SHARE * attempted,
+        "stochasticity": True,
+        "context_length": bool(found["overflowed"]),
+    }
     out: dict[str, float] = {}
     left = 1.0
     for kind in SPECIAL:
@@ -111,9 +123,13 @@ def choose_entry(record: Record, logs: dict[str, Any], rng: random.Random, entry
     shown = {"empty_patches": found["empty"], "context_length": found["overflowed"], "stochasticity": pool}
     candidates = _logged(shown.get(entry, []), logs)
     task = entry if entry in record.tasks else (rng.choice(candidates) if candidates else None)
-    inputs = {"attempted": sum(len(found[k]) for k in ("resolved", "empty", "failed")),
-              "resolved": len(found["resolved"]), "empty_patches": len(found["empty"]),
-              "failed": len(found["failed"]), "overflowed": found["overflowed"][:5]}
+    inputs = {
+        "attempted": sum(len(found[k]) for k in ("resolved", "empty", "failed")),
+        "resolved": len(found["resolved"]),
+        "empty_patches": len(found["empty"]),
+        "failed": len(found["failed"]),
+        "overflowed": found["overflowed"][:5],
+    }
     return Choice(entry, task, {k: round(p, 4) for k, p in probabilities.items()}, inputs)
 
 

@@ -42,8 +42,12 @@ def agent_code(files: dict[str, bytes]) -> dict[str, str]:
 def is_test(path: str) -> bool:
     parts = PurePosixPath(path).parts
     name = parts[-1]
-    return (any(p in ("tests", "test") for p in parts[:-1]) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
+    return (
+        any(p in ("tests", "test") for p in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
 
 
 def _manifest(code: dict[str, str]) -> dict[str, object]:

@@ -33,21 +33,21 @@ from gitdgm.suites import Task
 
 FIELD_TEXT = {
     "log_summarization": "Analyze the log above and summarize how the agent tried to solve the task: which tools "
-                         "it used and how, its problem-solving approach, and the problems it met.",
+    "it used and how, its problem-solving approach, and the problems it met.",
     "potential_improvements": "Identify potential improvements to the coding agent that could enhance its coding "
-                              "capabilities. Focus on its general coding abilities (e.g. better or new tools usable "
-                              "in any repository), not task-specific fixes. The environment and its dependencies "
-                              "are already set up: do not focus on them.",
+    "capabilities. Focus on its general coding abilities (e.g. better or new tools usable "
+    "in any repository), not task-specific fixes. The environment and its dependencies "
+    "are already set up: do not focus on them.",
     "improvement_proposal": "Choose ONE high-impact improvement from the potential improvements and describe it in "
-                            "detail: a focused and comprehensive plan to enhance the agent's overall coding ability. "
-                            "Its first line is the commit subject.",
+    "detail: a focused and comprehensive plan to enhance the agent's overall coding ability. "
+    "Its first line is the commit subject.",
     "implementation_suggestion": "Referring to the agent's summary and code, think critically about what feature or "
-                                 "tool could be added or improved to best implement the proposal. If existing tools "
-                                 "can be modified to do it, describe the modifications instead of a new tool. Name "
-                                 "the files and functions.",
+    "tool could be added or improved to best implement the proposal. If existing tools "
+    "can be modified to do it, describe the modifications instead of a new tool. Name "
+    "the files and functions.",
     "problem_description": "Phrase the proposal and the implementation suggestion as a GitHub issue that clearly "
-                           "describes the feature, so that a software engineer viewing the issue and the "
-                           "repository can implement it. Never quote the hidden tests: the agent must not see them.",
+    "describes the feature, so that a software engineer viewing the issue and the "
+    "repository can implement it. Never quote the hidden tests: the agent must not see them.",
 }
 #: the same asks in a few words, for a window too small for the full frame
 FIELD_BRIEF = {
@@ -58,16 +58,33 @@ FIELD_BRIEF = {
     "problem_description": "The plan as a GitHub issue. Never quote the hidden tests.",
 }
 #: what each entry kind shows of its task's run, in the order shown
-PARTS = {"failed_task": ("problem", "log", "output", "patch", "tests", "results"),
-         "stochasticity": ("problem", "log", "output", "patch", "tests", "results"),
-         "context_length": ("problem", "log", "output", "patch"),
-         "empty_patches": ("problem", "log", "output"), "general": ()}
-TITLES = {"problem": "Task", "log": "Agent log (transcript.md)", "output": "Agent output (stdout and stderr, end)",
-          "patch": "Agent patch", "tests": "Hidden tests", "results": "Hidden test results"}
-LABELS = {"problem": "the task", "log": "the agent log", "output": "the agent output", "patch": "the patch",
-          "tests": "the hidden tests", "results": "the hidden test results"}
-TESTS_NOTE = ("The task's hidden tests graded the patch. They were never available to the agent, which has to "
-              "write its own tests; do not quote them in your answer.\n")
+PARTS = {
+    "failed_task": ("problem", "log", "output", "patch", "tests", "results"),
+    "stochasticity": ("problem", "log", "output", "patch", "tests", "results"),
+    "context_length": ("problem", "log", "output", "patch"),
+    "empty_patches": ("problem", "log", "output"),
+    "general": (),
+}
+TITLES = {
+    "problem": "Task",
+    "log": "Agent log (transcript.md)",
+    "output": "Agent output (stdout and stderr, end)",
+    "patch": "Agent patch",
+    "tests": "Hidden tests",
+    "results": "Hidden test results",
+}
+LABELS = {
+    "problem": "the task",
+    "log": "the agent log",
+    "output": "the agent output",
+    "patch": "the patch",
+    "tests": "the hidden tests",
+    "results": "the hidden test results",
+}
+TESTS_NOTE = (
+    "The task's hidden tests graded the patch. They were never available to the agent, which has to "
+    "write its own tests; do not quote them in your answer.\n"
+)
 NO_CODE = "(No file fits the prompt: the file map above names them all.)\n"
 CUT = " Cut to their head and tail: "
 LIST_FILES = 6  # code files the left-out line names (the full frame's; the file map names them all)
@@ -111,8 +128,9 @@ def hidden_tests(task: Task) -> str:
         with tempfile.TemporaryDirectory(prefix="gitdgm-hidden-") as tmp:
             task.write_tests(Path(tmp))
             files = sorted(p for p in Path(tmp).rglob("*") if p.is_file() and not p.is_symlink())
-            return "".join(f"--- {p.relative_to(tmp).as_posix()} ---\n{p.read_text('utf-8', 'replace')}\n"
-                           for p in files)
+            return "".join(
+                f"--- {p.relative_to(tmp).as_posix()} ---\n{p.read_text('utf-8', 'replace')}\n" for p in files
+            )
     except (OSError, GitdgmError):
         return ""
 
@@ -140,12 +158,19 @@ def _evaluation(record: Record, listed: int) -> str:
 def _focus(choice: Choice, record: Record, logs: dict[str, Any], brief: bool) -> str:
     """The entry's hint (its brief form, where it has one, for the brief frame) and which run is shown."""
     inputs = choice.inputs
-    values: dict[str, Any] = {"attempted": inputs.get("attempted", 0), "empty": inputs.get("empty_patches", 0),
-                              "resolved": inputs.get("resolved", 0), "task": choice.task}
+    values: dict[str, Any] = {
+        "attempted": inputs.get("attempted", 0),
+        "empty": inputs.get("empty_patches", 0),
+        "resolved": inputs.get("resolved", 0),
+        "task": choice.task,
+    }
     if choice.kind == "context_length":
         ids = inputs.get("overflowed", [])
-        values.update(count=len(ids), tasks=", ".join(ids),
-                      error=overflow(logs.get(choice.task or "") or {}) or "(not in the log kept)")
+        values.update(
+            count=len(ids),
+            tasks=", ".join(ids),
+            error=overflow(logs.get(choice.task or "") or {}) or "(not in the log kept)",
+        )
     if choice.kind == "failed_task":
         values["why"] = outcome_of(record.tasks.get(choice.entry, {}))[1] or "unresolved"
     short = TEMPLATES / "diagnosis" / f"{choice.kind}_brief.md"
@@ -159,10 +184,14 @@ def _focus(choice: Choice, record: Record, logs: dict[str, Any], brief: bool) ->
 
 def _sources(choice: Choice, log: dict[str, Any], hidden: str) -> dict[str, str]:
     """The whole text of each part the entry shows, in the order shown (parts with nothing to show are absent)."""
-    found = {"problem": str(log.get("problem") or "(not kept)"), "log": _agent_log(log),
-             "output": str(log.get("agent_output") or "") if str(log.get("agent_output") or "").strip() else "",
-             "patch": str(log.get("patch") or "") or "(empty: the agent changed no file)", "tests": hidden,
-             "results": str(log.get("test_output") or "") or "(no test output: assume the tests failed)"}
+    found = {
+        "problem": str(log.get("problem") or "(not kept)"),
+        "log": _agent_log(log),
+        "output": str(log.get("agent_output") or "") if str(log.get("agent_output") or "").strip() else "",
+        "patch": str(log.get("patch") or "") or "(empty: the agent changed no file)",
+        "tests": hidden,
+        "results": str(log.get("test_output") or "") or "(no test output: assume the tests failed)",
+    }
     return {part: found[part] for part in (PARTS[choice.kind] if choice.task else ()) if found[part]}
 
 
@@ -170,12 +199,14 @@ def _agent_log(log: dict[str, Any]) -> str:
     """The agent's own transcript.md; when it kept none, the model calls the gateway relayed for it."""
     if str(log.get("transcript") or "").strip() or not str(log.get("model_calls") or "").strip():
         return str(log.get("transcript") or "")
-    return ("(The agent kept no transcript.md. Its model calls, as gitdgm's gateway relayed them:)\n"
-            f"{log['model_calls']}")
+    return (
+        f"(The agent kept no transcript.md. Its model calls, as gitdgm's gateway relayed them:)\n{log['model_calls']}"
+    )
 
 
-def _left_out_line(parts: list[str], cut: list[str], files: int, left_out: list[tuple[str, int]],
-                   names: bool = True) -> str:
+def _left_out_line(
+    parts: list[str], cut: list[str], files: int, left_out: list[tuple[str, int]], names: bool = True
+) -> str:
     """The prompt's one line naming what it leaves out and what it cuts ("" when it shows everything whole), for
     an agent of ``files`` files of which ``left_out`` (path, chars), most relevant first, are not shown; without
     ``names`` (a small window) the files are counted, not listed."""
@@ -197,20 +228,28 @@ def _left_out_line(parts: list[str], cut: list[str], files: int, left_out: list[
 def _line_reserve(sources: dict[str, str], code: dict[str, str], brief: bool) -> int:
     """The most the left-out line (and the note that no code fits) can take: each part named once (left out or
     cut), and the code named at its longest (the longest file names listed and the largest counts, or all of it)."""
-    longest = sorted(((path, len(text)) for path, text in code.items()),
-                     key=lambda item: -len(f"{item[0]} ({item[1]:,} chars)"))[:LIST_FILES]
+    longest = sorted(
+        ((path, len(text)) for path, text in code.items()), key=lambda item: -len(f"{item[0]} ({item[1]:,} chars)")
+    )[:LIST_FILES]
     some = longest + [("", 0)] * (len(code) - len(longest))
-    lines = (_left_out_line(list(sources), [], len(code) + 1, some, names=not brief),
-             _left_out_line(list(sources), [], len(code), some))
+    lines = (
+        _left_out_line(list(sources), [], len(code) + 1, some, names=not brief),
+        _left_out_line(list(sources), [], len(code), some),
+    )
     return max(map(estimate_tokens, lines)) + estimate_tokens(CUT) + estimate_tokens(NO_CODE)
 
 
-def _frame(choice: Choice, record: Record, logs: dict[str, Any], code: dict[str, str], brief: bool,
-           fields: tuple[str, ...]) -> dict[str, str]:
+def _frame(
+    choice: Choice, record: Record, logs: dict[str, Any], code: dict[str, str], brief: bool, fields: tuple[str, ...]
+) -> dict[str, str]:
     """The template's values but for the code, the parts and the left-out line."""
     texts = FIELD_BRIEF if brief else FIELD_TEXT
-    return {"summary": summarise_agent(code, brief=brief), "evaluation": _evaluation(record, EVALUATION_IDS[brief]),
-            "focus": _focus(choice, record, logs, brief), "fields": "\n".join(f"- {f}: {texts[f]}" for f in fields)}
+    return {
+        "summary": summarise_agent(code, brief=brief),
+        "evaluation": _evaluation(record, EVALUATION_IDS[brief]),
+        "focus": _focus(choice, record, logs, brief),
+        "fields": "\n".join(f"- {f}: {texts[f]}" for f in fields),
+    }
 
 
 def _compose(frame: dict[str, str], brief: bool, code: str = "", parts: str = "", left_out: str = "") -> str:
@@ -218,8 +257,14 @@ def _compose(frame: dict[str, str], brief: bool, code: str = "", parts: str = ""
     return template.read_text(encoding="utf-8").format(**frame, code=code, parts=parts, left_out=left_out)
 
 
-def build_prompt(choice: Choice, record: Record, logs: dict[str, Any], code: dict[str, str], hidden: str = "",
-                 budget: PromptBudget = PromptBudget()) -> Prompt:
+def build_prompt(
+    choice: Choice,
+    record: Record,
+    logs: dict[str, Any],
+    code: dict[str, str],
+    hidden: str = "",
+    budget: PromptBudget = PromptBudget(),
+) -> Prompt:
     """The one user message of the diagnosis, within ``budget``, and what it shows; DiagnosisFailed when the
     window cannot hold even the brief frame."""
     log = logs.get(choice.task or "") or {}
@@ -242,8 +287,11 @@ def build_prompt(choice: Choice, record: Record, logs: dict[str, Any], code: dic
     grants = allot(needs, available)
 
     log_text = f"{log.get('transcript', '')}\n{log.get('agent_output', '')}"
-    view = (select_code(code, log_text, grants["code"]) if "code" in grants
-            else CodeView("", [], [(p, len(code[p])) for p in rank_code(code, log_text)], 0))
+    view = (
+        select_code(code, log_text, grants["code"])
+        if "code" in grants
+        else CodeView("", [], [(p, len(code[p])) for p in rank_code(code, log_text)], 0)
+    )
     shown: dict[str, Any] = {"log_chars": 0, "log_elided": 0, "hidden_tests": "tests" in grants}
     rendered, cut = [], []
     for part, text in sources.items():
@@ -257,13 +305,25 @@ def build_prompt(choice: Choice, record: Record, logs: dict[str, Any], code: dic
     left_out_parts = [p for p in sources if p not in grants]
     fields = tuple(f for f in logged if f != "log_summarization" or shown["log_chars"])
     frame["fields"] = "\n".join(f"- {f}: {(FIELD_BRIEF if brief else FIELD_TEXT)[f]}" for f in fields)
-    text = _compose(frame, brief, view.text or NO_CODE, "".join(rendered),
-                    _left_out_line(left_out_parts, cut, len(code), view.left_out, names=not brief))
+    text = _compose(
+        frame,
+        brief,
+        view.text or NO_CODE,
+        "".join(rendered),
+        _left_out_line(left_out_parts, cut, len(code), view.left_out, names=not brief),
+    )
     listed = [f"{path} ({size})" for path, size in view.left_out[:8]]
     if len(view.left_out) > 8:
         listed.append(f"... and {len(view.left_out) - 8} more")
-    shown.update(files=len(view.shown), code_chars=sum(len(code[p]) for p in view.shown), left_out=listed,
-                 left_out_parts=left_out_parts + (["code"] if code and not view.shown else []), cut_parts=cut,
-                 frame="brief" if brief else "full", context_window=budget.window, budget_tokens=budget.tokens,
-                 prompt_tokens=estimate_tokens(text))
+    shown.update(
+        files=len(view.shown),
+        code_chars=sum(len(code[p]) for p in view.shown),
+        left_out=listed,
+        left_out_parts=left_out_parts + (["code"] if code and not view.shown else []),
+        cut_parts=cut,
+        frame="brief" if brief else "full",
+        context_window=budget.window,
+        budget_tokens=budget.tokens,
+        prompt_tokens=estimate_tokens(text),
+    )
     return Prompt(text, fields, shown)
