@@ -146,7 +146,8 @@ def test_each_entry_kind_renders_its_hint_and_the_run_it_is_about(evaluated: Eva
 
 
 def test_no_log_summary_is_asked_for_without_a_log(evaluated: Evaluated) -> None:
-    no_logs = {task: {**log, "transcript": "", "agent_output": ""} for task, log in evaluated.logs.items()}
+    silent = {"transcript": "", "agent_output": "", "model_calls": ""}  # neither the agent's log nor the gateway's
+    no_logs = {task: {**log, **silent} for task, log in evaluated.logs.items()}
     choice = choose_entry(evaluated.record, no_logs, random.Random(0), entry="t2-max")
     prompt = build_prompt(choice, evaluated.record, no_logs, evaluated.code)
     assert "log_summarization" not in prompt.fields and "log_summarization" not in prompt.text
