@@ -54,6 +54,7 @@ class Archive(GitStore):
         a warning naming the ref or agent and the fix, and only an archive with nothing true to show (records
         never fetched) is an error."""
         with self._lock:
+            self._index = None  # the old index is garbage before the new one is built: half the live objects
             self._index = self._read_all()
             return self._index
 
