@@ -10,6 +10,7 @@ and its fix in health.py, the ref namespaces in refs.py. Layout and rules: docs/
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,7 +30,7 @@ __all__ = ["Archive", "MergeConflict", "parse_trailers"]
 
 
 class Archive(GitStore):
-    def __init__(self, path: Any = ".") -> None:
+    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
         super().__init__(path)
         self._index: Snapshot | None = None
 
