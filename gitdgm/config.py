@@ -92,11 +92,29 @@ class ModelConfig:
 
 @dataclass
 class SelectionConfig:
-    policy: Literal["dgm", "best", "random"] = "dgm"
+    #: dgm (the paper), hgm (the Huxley-Gödel Machine), latest (no open-ended exploration), best, random
+    policy: Literal["dgm", "hgm", "latest", "best", "random"] = "dgm"
+    #: children per generation (the generational policies)
     parents: int = 2
     #: sigmoid steepness λ and midpoint α0 of the dgm policy
     lam: float = 10.0
     alpha0: float = 0.5
+    #: hgm: expand iff evaluations^widening >= agents - 1 + expansions in flight (HGM's α)
+    widening: float = 0.6
+    #: hgm: scale the Thompson posteriors up as the evaluation budget runs out (HGM's cool-down, β = 1)
+    cooldown: bool = False
+    #: hgm: the best-belief agent has at least this many evaluations (fewer if no agent has that many)
+    best_min_evals: int = 10
+
+
+@dataclass
+class SearchConfig:
+    #: jobs run at once (expansions and task evaluations); 0 means eval.workers
+    workers: int = 0
+    #: task evaluations a ``gitdgm run`` may spend; 0 = no limit (the generations or another budget end it)
+    max_evals: int = 0
+    #: task evaluations one ``gitdgm step`` spends under hgm (its CI slice)
+    step_evals: int = 20
 
 
 @dataclass
@@ -120,6 +138,9 @@ class SelfModConfig:
     #: share of children made by transplanting an admitted improvement into another lineage
     transplant_share: float = 0.0
     diagnosis_attempts: int = 3
+    #: who implements a change: the parent's own code (the DGM), or always the seed agent's code on the parent's
+    #: tree (the paper's "without self-improvement" ablation)
+    meta_agent: Literal["self", "seed"] = "self"
 
 
 @dataclass
@@ -152,6 +173,7 @@ class Config:
     schema: int = SCHEMA
     model: ModelConfig = field(default_factory=ModelConfig)
     selection: SelectionConfig = field(default_factory=SelectionConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     selfmod: SelfModConfig = field(default_factory=SelfModConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
@@ -234,6 +256,13 @@ def _check_values(config: Config, source: str) -> None:
 
     need(config.schema <= SCHEMA, f"schema = {config.schema} is newer than this gitdgm (reads {SCHEMA}); upgrade")
     need(config.selection.parents >= 1, "selection.parents must be at least 1")
+    need(0 < config.selection.widening <= 1, "selection.widening must lie in (0, 1]")
+    need(config.selection.best_min_evals >= 1, "selection.best_min_evals must be at least 1")
+    search = config.search
+    need(
+        search.workers >= 0 and search.max_evals >= 0, "search.workers and search.max_evals must be >= 0 (0 = default)"
+    )
+    need(search.step_evals >= 1, "search.step_evals must be at least 1")
     need(bool(config.eval.stages) and all(n > 0 for n in config.eval.stages), "eval.stages must be positive counts")
     need(
         len(config.eval.thresholds) == len(config.eval.stages) - 1,

@@ -29,6 +29,7 @@ from gitdgm.cli.options import (
 from gitdgm.config import CONFIG_FILE, Config, load_config
 from gitdgm.engine import selection
 from gitdgm.engine.progress import Progress
+from gitdgm.engine.state import SearchState
 from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
 from gitdgm.views.progress import progress_display
 
@@ -203,7 +204,10 @@ def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | 
     pending = snapshot.pending()
     seed = _seed_or_random(seed)
     chosen = selection.choose(
-        selection.candidates(snapshot), parents or config.selection.parents, config.selection, seed
+        selection.candidates(SearchState.from_snapshot(snapshot, ())),
+        parents or config.selection.parents,
+        config.selection,
+        seed,
     )
     click.echo(f"would evaluate {len(pending)} pending agent(s): {' '.join(a.id for a in pending) or '-'}")
     click.echo(f"would breed from ({config.selection.policy}, seed {seed}): {' '.join(c.id for c in chosen) or '-'}")
@@ -236,7 +240,7 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
     archive = open_archive(archive_path)
     config = load_config(archive.default_branch_file(CONFIG_FILE)).selection
     snapshot = load(archive)
-    cands = selection.candidates(snapshot)
+    cands = selection.candidates(SearchState.from_snapshot(snapshot, ()))
     seed = _seed_or_random(seed)
     chosen = selection.choose(cands, count or config.parents, config, seed)
     probs = selection.probabilities(cands, config) if cands else []

@@ -9,7 +9,6 @@ read-modify-write, which is why a sharded evaluation ends with the same record a
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -88,9 +87,7 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
 
     Raises BudgetExceeded or ModelUnavailable after recording what finished, leaving the agent to be resumed."""
     archive = rt.archive
-    record = archive.record_results(agent, lambda r: _start(r, agent, rt), f"gitdgm: evaluating {agent.id}").record
-    assert record is not None
-    lock = threading.Lock()
+    record = start_evaluation(rt, agent)
     stopped: list[str] = []  # why the model is down, once an attempt found it so
     probed = False  # the model is asked whether it answers before the first task is run, not for a resume
     with scratch_dir("gitdgm-agent-") as tmp:
@@ -114,11 +111,7 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
             def run(task: Task, stage: int = number) -> None:
                 if rt.gateway.budget_exhausted or stopped:
                     return
-                result, logs = guarded_task(rt, agent, spec, agent_dir, task, stage)
-                counted = result["outcome"] == "error" and _counts_against_agent(rt, result, stopped)
-                with lock:
-                    _record_task(rt, agent, task.id, result, logs, counted)
-                rt.progress.task_done(agent.id, task.id, result["outcome"], result.get("duration", 0.0))
+                run_and_record(rt, agent, spec, agent_dir, task, stage, stopped)
 
             with ThreadPoolExecutor(max_workers=rt.config.eval.workers) as pool:
                 list(pool.map(run, todo))
@@ -139,8 +132,40 @@ def evaluate(rt: Runtime, agent: Agent, *, shard: Shard | None = None, only_stag
             f"gitdgm: shard {shard.index}/{shard.count} of {agent.id}",
         )
     elif only_stage is None:
-        record = archive.update_record(agent.commit, _finish, f"gitdgm: evaluated {agent.id}")
+        record = finish_evaluation(rt, agent)
     return record
+
+
+def start_evaluation(rt: Runtime, agent: Agent) -> Record:
+    """Mark ``agent`` as being evaluated (a settled agent keeps its status) and say with what; returns its record."""
+    record = rt.archive.record_results(agent, lambda r: _start(r, agent, rt), f"gitdgm: evaluating {agent.id}").record
+    assert record is not None
+    return record
+
+
+def finish_evaluation(rt: Runtime, agent: Agent) -> Record:
+    """Close ``agent``'s evaluation: its summary from the task results, ``evaluated`` once some task is graded."""
+    return rt.archive.update_record(agent.commit, _finish, f"gitdgm: evaluated {agent.id}")
+
+
+def run_and_record(
+    rt: Runtime,
+    agent: Agent,
+    spec: AgentSpec,
+    agent_dir: Path,
+    task: Task,
+    stage: int,
+    stopped: list[str],
+    made_by: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One attempt at ``task``, recorded in ``agent``'s note (and its logs) as it lands; returns its result.
+    ``made_by`` (run, worker) goes into the result; ``stopped`` gets why the model is down, if it is."""
+    result, logs = guarded_task(rt, agent, spec, agent_dir, task, stage)
+    result.update(made_by or {})
+    counted = result["outcome"] == "error" and _counts_against_agent(rt, result, stopped)
+    _record_task(rt, agent, task.id, result, logs, counted)
+    rt.progress.task_done(agent.id, task.id, result["outcome"], result.get("duration", 0.0))
+    return result
 
 
 def _counts_against_agent(rt: Runtime, result: dict[str, Any], stopped: list[str]) -> bool:

@@ -22,6 +22,7 @@ from gitdgm.engine.protocol import AgentSpecError
 from gitdgm.engine.report import Outcome, StepReport
 from gitdgm.engine.selfmod import SELF_MODIFICATION, self_modify
 from gitdgm.engine.services import Runtime
+from gitdgm.engine.state import SearchState
 from gitdgm.errors import GitdgmError, ModelUnavailable
 from gitdgm.gateway import CallLimits
 
@@ -53,13 +54,19 @@ class Generation:
         by stays pending (``deferred``)."""
         if agent.admitted:
             return self._evaluate_and_admit(agent, origin)
+        checked = self.check(agent, origin)
+        return checked if isinstance(checked, Outcome) else self._evaluate_and_admit(checked, origin)
+
+    def check(self, agent: Agent, origin: str) -> Agent | Outcome:
+        """Reject what is not worth evaluating (a tree equal to its parent's or to another agent's, a failed
+        functional check); the agent, when it is."""
         index = self.archive.index
         parent = index.agents.get(agent.parent) if agent.parent else None
         if parent is not None and agent.tree == parent.tree:
-            return self._reject(agent, origin, "empty self-modification: the tree equals its parent's")
+            return self.reject(agent, origin, "empty self-modification: the tree equals its parent's")
         duplicate = index.duplicate_of(agent.tree, exclude=agent.id)
         if duplicate is not None:
-            return self._reject(
+            return self.reject(
                 agent, origin, f"duplicate of agent {duplicate.id} (same tree)", duplicate_of=duplicate.id
             )
         self.journal.phase("check", child=agent.id)
@@ -70,15 +77,20 @@ class Generation:
                 "agent and create the archive again"
             )
         if problem:
-            return self._reject(agent, origin, f"functional check failed: {problem}")
-        return self._evaluate_and_admit(agent, origin)
+            return self.reject(agent, origin, f"functional check failed: {problem}")
+        return agent
 
     def _evaluate_and_admit(self, agent: Agent, origin: str) -> Outcome:
         self.journal.phase("evaluate", child=agent.id)
         try:
             record = evaluate(self.rt, agent)
         except AgentSpecError as exc:
-            return self._reject(agent, origin, str(exc))
+            return self.reject(agent, origin, str(exc))
+        return self.judge(agent, record, origin)
+
+    def judge(self, agent: Agent, record: Record, origin: str) -> Outcome:
+        """After its evaluation: admit an agent that produced a gradable patch; reject one that did not; leave one
+        with nothing but errors pending (``deferred``), since errors are never the agent's doing."""
         errors = len(record.errors)
         if not functional(record) and errors:
             return Outcome(
@@ -91,13 +103,13 @@ class Generation:
                 errors,
             )
         if not functional(record):
-            return self._reject(agent, origin, "no valid patch on any task")
+            return self.reject(agent, origin, "no valid patch on any task")
         self.archive.admit(agent)
         return Outcome(
             agent.id, agent.parent, origin, "evaluated", record.score, _errors_reason(record) if errors else "", errors
         )
 
-    def _reject(self, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
+    def reject(self, agent: Agent, origin: str, reason: str, **extra: Any) -> Outcome:
         self.archive.reject(agent, reason, **extra)
         return Outcome(agent.id, agent.parent, origin, "rejected", reason=reason)
 
@@ -114,18 +126,16 @@ class Generation:
         report.policy = config.policy
         report.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         self.rt.progress.phase("select", detail=f"({config.policy}, seed {report.seed})")
-        chosen = selection.choose(selection.candidates(self.archive.index), count, config, report.seed)
+        chosen = selection.choose(
+            selection.candidates(SearchState.from_snapshot(self.archive.index, ())), count, config, report.seed
+        )
         report.parents = [c.id for c in chosen]
         rng = random.Random(report.seed)
         for k, cand in enumerate(chosen):
             self.rt.gateway.check_budget()
             parent = self.archive.index.agents[cand.id]
             selected = {"policy": config.policy, "seed": report.seed, "step": report.step, "draw": k}
-            child: Agent | Outcome | None = None
-            if rng.random() < self.rt.config.selfmod.transplant_share:
-                child = self._transplanted_child(parent, rng, selected)
-            if child is None:
-                child = self._self_modified_child(parent, rng, selected)
+            child = self.make_child(parent, rng, selected)
             if isinstance(child, Agent):
                 origin = child.info.get("origin", SELF_MODIFICATION)
                 child = (
@@ -134,6 +144,14 @@ class Generation:
                     else Outcome(child.id, child.parent, origin, "pending", reason="to be evaluated by the fan-out")
                 )
             report.children.append(self._shown(child))
+
+    def make_child(self, parent: Agent, rng: random.Random, selected: dict[str, Any]) -> Agent | Outcome:
+        """One child of ``parent``, committed and pending: a transplant when the draw says so and one applies,
+        else a self-modification; or why there is none. ``selected`` (how the parent was chosen) goes in its note."""
+        child = None
+        if rng.random() < self.rt.config.selfmod.transplant_share:
+            child = self._transplanted_child(parent, rng, selected)
+        return child or self._self_modified_child(parent, rng, selected)
 
     def _self_modified_child(self, parent: Agent, rng: random.Random, selected: dict[str, Any]) -> Agent | Outcome:
         """The child ``parent`` makes of itself, committed and pending; or why there is none."""

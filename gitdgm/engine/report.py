@@ -32,6 +32,10 @@ class StepReport:
     stopped: str = ""
     exit_code: int = 0  # what the command exits with: BudgetExceeded's, InfrastructureError's, or 0
     matrix: list[dict[str, str]] = field(default_factory=list)  # plan mode: the evaluation work to fan out
+    run: str = ""  # the run's id, in each record it made
+    workers: int = 0
+    evaluations: int = 0  # task evaluations spent from the run's budget
+    utilisation: float = 0.0  # busy worker-seconds / (workers × wall-clock)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"errors": self.errors}
@@ -54,6 +58,12 @@ class StepReport:
             )
         best = f"`{self.best}` at {self.best_score:.3f}" if self.best and self.best_score is not None else "none yet"
         lines += ["", f"Best agent: {best}. Model use this step: {self.tokens} tokens, ${self.cost_usd:.4f}."]
+        if self.workers:
+            lines += [
+                "",
+                f"Run `{self.run}`: {self.evaluations} task evaluation(s) spent, {self.workers} worker(s) "
+                f"{self.utilisation:.0%} busy.",
+            ]
         if self.errors:
             lines += [
                 "",

@@ -2,8 +2,9 @@
 
 A policy gives each candidate a probability; parents are drawn with replacement from those probabilities, so the
 same archive, policy and seed always choose the same parents (the seed is recorded in the child's note). A new
-policy (e.g. the Huxley-Gödel Machine's clade-metaproductivity ``hgm``) is one more function in ``POLICIES``:
-candidates carry their parent, so a policy can aggregate over clades.
+weighting is one more function in ``POLICIES`` (candidates carry their parent and creation order); these run on
+the DGM's generational schedule (``generational.py``). A policy that also decides what to evaluate, as the
+Huxley-Gödel Machine's does (``hgm.py``), implements ``state.Policy`` itself.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gitdgm.archive import Snapshot
 from gitdgm.config import SelectionConfig
+from gitdgm.engine.state import SearchState
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Candidate:
     parent: str | None
     score: float
     children: int  # admitted children
+    order: int = 0  # creation order: the newest agent has the highest
 
 
 Policy = Callable[[Sequence[Candidate], SelectionConfig], list[float]]
@@ -45,18 +47,29 @@ def random_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> 
     return [1.0] * len(candidates)
 
 
-POLICIES: dict[str, Policy] = {"dgm": dgm_weights, "best": best_weights, "random": random_weights}
+def latest_weights(candidates: Sequence[Candidate], config: SelectionConfig) -> list[float]:
+    """The DGM paper's "without open-ended exploration" ablation: always build on the newest admitted agent."""
+    newest = max(c.order for c in candidates)
+    return [1.0 if c.order == newest else 0.0 for c in candidates]
+
+
+POLICIES: dict[str, Policy] = {
+    "dgm": dgm_weights,
+    "best": best_weights,
+    "random": random_weights,
+    "latest": latest_weights,
+}
 
 
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
 
 
-def candidates(snapshot: Snapshot) -> list[Candidate]:
+def candidates(state: SearchState) -> list[Candidate]:
     """Admitted agents with a score, in a stable order (so a seed reproduces a choice)."""
-    admitted = sorted((a for a in snapshot.agents.values() if a.admitted), key=lambda a: a.id)
+    admitted = sorted((a for a in state.agents.values() if a.admitted), key=lambda a: a.id)
     children = Counter(a.parent for a in admitted)
-    return [Candidate(a.id, a.parent, a.score or 0.0, children[a.id]) for a in admitted]
+    return [Candidate(a.id, a.parent, a.score or 0.0, children[a.id], a.order) for a in admitted]
 
 
 def probabilities(cands: Sequence[Candidate], config: SelectionConfig) -> list[float]:

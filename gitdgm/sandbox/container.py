@@ -2,28 +2,49 @@
 
 All use of the docker SDK lives here (and in image.py for building). Output is read by attaching to the
 container with the log driver off, so a run that prints gigabytes fills no log file: past the hard cap the
-reader kills the container.
+reader kills the container. A run takes a warm container (made and started ahead, warm.py) where one of its
+shape is ready, else starts its own; either is removed in the background once it has stopped.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import json
 import os
+import select
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.models.containers import Container
 from docker.types import LogConfig, Mount
-from docker.utils.socket import frames_iter
+from docker.utils.socket import STDOUT, frames_iter, next_frame_header, read_exactly
 
 from gitdgm.errors import SandboxError
 from gitdgm.sandbox import owner
 from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
+from gitdgm.sandbox.scratch import remove_tree
+from gitdgm.sandbox.warm import (
+    LAUNCHER,
+    READY,
+    SOCKET_SLOT,
+    Lending,
+    NotEligible,
+    Shape,
+    Staged,
+    WarmPool,
+    make_home,
+    stage,
+)
 
 DEFAULT_IMAGE = "gitdgm-sandbox:latest"
 LABEL = "gitdgm.sandbox"
@@ -70,7 +91,10 @@ def probe(image: str | None = None) -> DockerStatus:
 
 
 def leftover_containers(client: docker.DockerClient) -> list[str]:
-    """Names of gitdgm sandbox containers that still exist (there should be none between runs)."""
+    """Names of gitdgm sandbox containers that still exist (there should be none between runs), once this process's
+    sandboxes are drained (their idle warm containers removed, their background removals done)."""
+    for sandbox in list(_LIVE):
+        sandbox.drain()
     return [c.name for c in client.containers.list(all=True, filters={"label": f"{LABEL}=1"})]
 
 
@@ -98,7 +122,11 @@ def _remove(client: docker.DockerClient, name: str) -> bool:
 
 
 class DockerSandbox:
-    """Runs each command in a fresh container of ``image`` as the calling uid:gid; mounts are at /gitdgm/<name>."""
+    """Runs each command in a fresh container of ``image`` as the calling uid:gid; mounts are at /gitdgm/<name>.
+
+    ``warm``: containers of the shape of recent runs are made and started ahead, in the background, at most this
+    many idle per shape (0: every run starts its own); see warm.py. ``close`` removes them (so do ``drain``,
+    ``leftover_containers`` and the exit of the process; a killed one's, the reaper)."""
 
     name = "docker"
     isolates = True
@@ -111,6 +139,7 @@ class DockerSandbox:
         memory: str = "2g",
         pids_limit: int = 256,
         tmp_size: str = "512m",
+        warm: int = 4,
     ) -> None:
         if cpus <= 0 or pids_limit <= 0:
             raise SandboxError(f"docker sandbox: cpus ({cpus}) and pids_limit ({pids_limit}) must be positive")
@@ -120,9 +149,26 @@ class DockerSandbox:
         except ImageNotFound:
             raise SandboxError(f"sandbox image {image} is missing: run `gitdgm sandbox build`") from None
         self.image, self.cpus, self.memory, self.pids_limit, self.tmp_size = image, cpus, memory, pids_limit, tmp_size
+        self.pool: WarmPool[_Warm] = WarmPool(self._prepare, self._dispose, _alive, warm)
+        self._lending = Lending()
+        _LIVE.add(self)
 
     def path(self, name: str) -> str:
         return f"{MOUNT_ROOT}/{name}"
+
+    def drain(self) -> None:
+        """Remove the idle warm containers and finish the background removals; later runs warm up again."""
+        self.pool.drain()
+
+    def close(self) -> None:
+        """Remove every container this sandbox made; later runs each start their own."""
+        self.pool.close()
+
+    def __enter__(self) -> DockerSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run(
         self,
@@ -137,46 +183,39 @@ class DockerSandbox:
         read_only: Collection[str] = (),
     ) -> RunResult:
         check_run_args(mounts, timeout, output_limit)
+        start = time.monotonic()
+        sources = {name: Path(host).resolve() for name, host in mounts.items()}
         paths = {name: self.path(name) for name in mounts}
-        binds = [
-            Mount(self.path(name), str(Path(host).resolve()), type="bind", read_only=name in read_only)
-            for name, host in mounts.items()
-        ]
+        binds = [Mount(self.path(n), str(host), type="bind", read_only=n in read_only) for n, host in sources.items()]
+        socket_file = None
         if socket is not None:
             # The run's own socket folder, read-only: connect() needs no write access, and the agent cannot plant files.
-            binds.append(Mount(_SOCKET_DIR, str(Path(socket).resolve().parent), type="bind", read_only=True))
-            paths["socket"] = f"{_SOCKET_DIR}/{Path(socket).name}"
+            socket_file = Path(socket).resolve().parent / Path(socket).name
+            binds.append(Mount(_SOCKET_DIR, str(socket_file.parent), type="bind", read_only=True))
+            paths["socket"] = f"{_SOCKET_DIR}/{socket_file.name}"
         argv, workdir, extra = resolve(command, cwd, env, paths)
-        name = f"gitdgm-{uuid.uuid4().hex[:12]}"
-        start = time.monotonic()
+        env = {"HOME": "/tmp", "LANG": "C.UTF-8"} | extra
+        folders = [(str(host), name not in read_only) for name, host in sources.items()]
+        # Warm where a cold run's working folder exists too (docker makes a missing one, even outside the mounts).
+        warm = any(workdir == p or workdir.startswith(p.rstrip("/") + "/") for p in ["/", "/tmp", *paths.values()])
         try:
-            return self._run(
-                name, argv, workdir, {"HOME": "/tmp", "LANG": "C.UTF-8"} | extra, binds, start + timeout, output_limit
-            )
+            with self._lending.hold(folders, warm and self.pool.size > 0) as warm:
+                shape = Shape.of(mounts, read_only, socket is not None)
+                done = self._try_warm(shape, sources, read_only, socket_file, argv, workdir, env, start + timeout,
+                                      output_limit) if warm else None  # fmt: skip
+                return done or self._run_cold(argv, workdir, env, binds, start + timeout, output_limit)
         except (APIError, requests.RequestException) as error:
             raise SandboxError(f"docker sandbox: {str(error).splitlines()[0][:300]}") from None
-        finally:
-            _remove(self.client, name)
 
-    def _run(
-        self,
-        name: str,
-        argv: list[str],
-        cwd: str,
-        env: dict[str, str],
-        binds: list[Mount],
-        deadline: float,
-        output_limit: int,
-    ) -> RunResult:
-        start = time.monotonic()
+    def _config(self, argv: list[str], cwd: str, env: dict[str, str], binds: list[Mount]) -> dict[str, Any]:
+        """What every sandbox container is made with: the limits, the labels, no network, no privileges."""
         owner.mark_docker()
         who = owner.running()
-        labels = {LABEL: "1", OWNER_LABEL: who.name, ARCHIVE_LABEL: who.key}
-        container = self.client.containers.create(
-            self.image,
-            argv,
-            name=name,
-            labels=labels,
+        return dict(
+            image=self.image,
+            command=argv,
+            name=f"gitdgm-{uuid.uuid4().hex[:12]}",
+            labels={LABEL: "1", OWNER_LABEL: who.name, ARCHIVE_LABEL: who.key},
             working_dir=cwd,
             environment=env,
             user=f"{os.getuid()}:{os.getgid()}",
@@ -193,21 +232,88 @@ class DockerSandbox:
             security_opt=["no-new-privileges"],
             detach=True,
         )
-        cap = OutputCap(output_limit)
-        stream = self.client.api.attach_socket(container.id, params={"stdout": 1, "stderr": 1, "stream": 1})
-        reader = threading.Thread(target=_read, args=(stream, cap, container), daemon=True)
-        reader.start()
+
+    def _run_cold(
+        self, argv: list[str], cwd: str, env: dict[str, str], binds: list[Mount], deadline: float, output_limit: int
+    ) -> RunResult:
+        start = time.monotonic()
+        config = self._config(argv, cwd, env, binds)
+        stopped = False
         try:
-            container.start()
-        except APIError as error:  # the entry is not in the image, or cannot be executed
-            stream.close()
-            return RunResult(127, False, f"{argv[0]}: {error.explanation}\n", False, time.monotonic() - start)
+            container = self.client.containers.create(**config)
+            stream = self.client.api.attach_socket(container.id, params={"stdout": 1, "stderr": 1, "stream": 1})
+            cap = OutputCap(output_limit)
+            reader = threading.Thread(target=_read, args=(stream, cap, container), daemon=True)
+            reader.start()
+            try:
+                container.start()
+            except APIError as error:  # the entry is not in the image, or cannot be executed
+                stream.close()
+                return RunResult(127, False, f"{argv[0]}: {error.explanation}\n", False, time.monotonic() - start)
+            result = self._collect(container, stream, reader, cap, deadline, start)
+            stopped = True
+            return result
+        finally:
+            if stopped:
+                self.pool.later(functools.partial(_remove, self.client, config["name"]))
+            else:
+                _remove(self.client, config["name"])
+
+    def _try_warm(
+        self, shape: Shape, sources: dict[str, Path], read_only: Collection[str], socket: Path | None, *run: Any
+    ) -> RunResult | None:
+        """The run (``run``: argv, cwd, env, deadline, output limit) in a warm container of ``shape``; None when
+        none is ready, the run's folders cannot be staged, or its launcher is gone before it took the command."""
+        with self.pool.lease(shape) as ready:
+            if ready is None:
+                return None
+            try:
+                staged = stage(ready.home, ready.slots, sources, read_only, socket)
+            except BaseException as error:
+                self.pool.later(functools.partial(self._dispose, ready))
+                if isinstance(error, NotEligible):
+                    return None
+                raise
+            return self._run_warm(ready, staged, *run)
+
+    def _run_warm(
+        self, ready: _Warm, staged: Staged, argv: list[str], cwd: str, env: dict[str, str], deadline: float, limit: int
+    ) -> RunResult | None:
+        start = time.monotonic()
+        stopped = False
+        try:
+            try:
+                ready.sock._sock.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode() + b"\n")
+            except OSError:
+                return None
+            cap = OutputCap(limit)
+            reader = threading.Thread(target=_read, args=(ready.sock, cap, ready.container), daemon=True)
+            reader.start()
+            result = self._collect(ready.container, ready.sock, reader, cap, deadline, start)
+            stopped = True
+            return result
+        finally:
+            try:
+                if not stopped:
+                    _remove(self.client, ready.name)  # before the run's folders are given back
+                staged.restore()
+            finally:
+                self.pool.later(functools.partial(self._dispose, ready))
+
+    def _collect(
+        self, container: Container, stream: Any, reader: threading.Thread, cap: OutputCap, deadline: float, start: float
+    ) -> RunResult:
+        """Wait for the container's exit (killing it at the deadline); returns once it has stopped."""
         try:
             code, timed_out = _wait(container, deadline), False
         except TimeoutError:
             code, timed_out = 137, True
             _kill(container)
-        except BaseException:  # KeyboardInterrupt included: run() removes the container, ending the reader
+            try:
+                _wait(container, time.monotonic() + 10)  # stopped before the run's folders are read
+            except TimeoutError:
+                _remove(self.client, container.name)
+        except BaseException:  # KeyboardInterrupt included: the caller removes the container, ending the reader
             stream.close()
             raise
         reader.join(timeout=2)
@@ -217,8 +323,65 @@ class DockerSandbox:
             output += f"\ngitdgm sandbox: killed: out of memory (limit {self.memory})\n"
         return RunResult(code, timed_out, output, cap.truncated, time.monotonic() - start, cap.exceeded)
 
+    def _prepare(self, shape: Shape) -> _Warm:
+        """A started container of ``shape`` whose launcher waits for a command (in the background thread)."""
+        home, slots = make_home(shape)
+        binds = [Mount(self.path(name), str(slots[name]), type="bind", read_only=ro) for name, ro in shape.mounts]
+        if shape.socket:
+            binds.append(Mount(_SOCKET_DIR, str(slots[SOCKET_SLOT]), type="bind", read_only=True))
+        config = self._config(["python3", "-I", "-S", "-c", LAUNCHER], "/", {"HOME": "/tmp", "LANG": "C.UTF-8"}, binds)
+        made = _Warm(config["name"], None, None, home, slots)
+        try:
+            made.container = self.client.containers.create(stdin_open=True, **config)
+            params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            made.sock = self.client.api.attach_socket(made.container.id, params=params)
+            made.container.start()
+            _await_ready(made.sock, time.monotonic() + 30)
+        except BaseException:
+            self._dispose(made)
+            raise
+        return made
 
-def _read(stream: object, cap: OutputCap, container: docker.models.containers.Container) -> None:
+    def _dispose(self, made: _Warm) -> None:
+        if made.sock is not None:
+            made.sock.close()
+        _remove(self.client, made.name)
+        remove_tree(made.home)
+
+
+@dataclass
+class _Warm:
+    name: str
+    container: Any  # docker.models.containers.Container, once made
+    sock: Any  # the attached stdin/stdout/stderr stream
+    home: Path
+    slots: dict[str, Path]
+
+
+def _alive(made: _Warm) -> bool:
+    """Its launcher still waits (it writes nothing until it has a command: a readable stream means it ended)."""
+    return not select.select([made.sock], [], [], 0)[0]
+
+
+def _await_ready(sock: Any, deadline: float) -> None:
+    """Read the launcher's ready line (one stdout frame), or raise."""
+    if not select.select([sock], [], [], max(deadline - time.monotonic(), 0))[0]:
+        raise SandboxError("warm container: no ready line in time")
+    kind, size = next_frame_header(sock)
+    if (kind, read_exactly(sock, size) if size > 0 else b"") != (STDOUT, READY):
+        raise SandboxError("warm container: its launcher did not start")
+
+
+def _close_all() -> None:
+    for sandbox in list(_LIVE):
+        sandbox.close()
+
+
+_LIVE: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
+atexit.register(_close_all)
+
+
+def _read(stream: object, cap: OutputCap, container: Container) -> None:
     """Collect stdout+stderr frames; past the hard cap, kill the container (reading on, so the daemon's
     copy of the stream never blocks the kill)."""
     killing = None
@@ -231,7 +394,7 @@ def _read(stream: object, cap: OutputCap, container: docker.models.containers.Co
         return  # the stream was closed, or the container removed, under us
 
 
-def _wait(container: docker.models.containers.Container, deadline: float) -> int:
+def _wait(container: Container, deadline: float) -> int:
     """The exit status, or TimeoutError once the deadline has passed."""
     try:
         return int(container.wait(timeout=max(deadline - time.monotonic(), 0.01))["StatusCode"])
@@ -241,13 +404,13 @@ def _wait(container: docker.models.containers.Container, deadline: float) -> int
         raise TimeoutError from None
 
 
-def _kill(container: docker.models.containers.Container) -> None:
+def _kill(container: Container) -> None:
     try:
         container.kill()
     except APIError:
         pass  # it already exited
 
 
-def _oom_killed(container: docker.models.containers.Container) -> bool:
+def _oom_killed(container: Container) -> bool:
     container.reload()
     return bool(container.attrs.get("State", {}).get("OOMKilled"))

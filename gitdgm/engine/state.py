@@ -1,0 +1,197 @@
+"""What a search policy sees: the archive as a tree of agents with their graded outcomes, and the work in flight.
+
+The engine builds a ``SearchState`` from the archive's index once, then keeps it current as jobs start and land,
+so a policy's decision never reloads the archive. Policies only read it and return the next ``Job``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gitdgm.archive import Agent, Snapshot
+
+
+@dataclass(frozen=True)
+class Expand:
+    """Make one child of ``parent`` (diagnose, self-modify, functional check); ``draw`` says how it was chosen."""
+
+    parent: str
+    draw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    kind = "expand"
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    """Run ``agent`` on one task; ``counted`` says whether it spends the run's evaluation budget."""
+
+    agent: str
+    task: str
+    stage: int = 1
+    counted: bool = True
+
+    kind = "evaluate"
+
+
+@dataclass(frozen=True)
+class Settle:
+    """Check a pending agent (empty, duplicate, functional check) before it is evaluated: catch-up work."""
+
+    agent: str
+
+    kind = "settle"
+
+
+Job = Expand | Evaluate | Settle
+
+
+class Policy(Protocol):
+    """Decides the next job each time a worker is free (the engine calls it from one thread only)."""
+
+    name: str
+    #: whether an agent joins the archive as soon as one task shows it works (else when ``complete``)
+    admit_early: bool
+
+    def next_job(self, state: SearchState) -> Job | None:
+        """The job to start now; None when there is nothing to start until a running job lands (the run ends
+        when nothing is running either)."""
+        ...
+
+    def complete(self, state: SearchState, agent: str) -> bool:
+        """Whether ``agent``'s evaluation is over (the engine then admits or rejects it)."""
+        ...
+
+    def best(self, state: SearchState) -> str | None:
+        """The agent this policy believes best (what a run reports as its result)."""
+        ...
+
+
+@dataclass
+class AgentState:
+    id: str
+    parent: str | None
+    status: str
+    #: graded 0/1 outcomes, in the order they landed (never shared: clades are built as new lists)
+    own: list[int] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+    #: position in creation order (the newest agent has the highest)
+    order: int = 0
+    score: float | None = None
+    #: task attempts left in error (not the agent's doing), to be run again
+    errored: int = 0
+    #: where the graded task ids come from, read on first use (a 10,000-agent archive reads no record up front)
+    source: Agent | None = field(default=None, repr=False)
+    _tried: set[str] | None = field(default=None, repr=False)
+
+    @property
+    def admitted(self) -> bool:
+        return self.status == "evaluated"
+
+    @property
+    def live(self) -> bool:
+        return self.status in ("pending", "evaluating", "evaluated")
+
+    @property
+    def tried(self) -> set[str]:
+        """Task ids graded, or submitted and not yet landed."""
+        if self._tried is None:
+            record = self.source.record if self.source is not None and self.own else None
+            self._tried = set(record.tasks) if record is not None else set()
+        return self._tried
+
+    def follow(self, agent: Agent) -> None:
+        """Take the status, score and errors the archive now holds for this agent (after a job landed)."""
+        self.status, self.score, self.errored = agent.status, agent.score, int(agent.info.get("errored") or 0)
+
+    def untried_count(self, tasks: int) -> int:
+        """Tasks of a suite of ``tasks`` not yet tried, without reading the record."""
+        return tasks - (len(self._tried) if self._tried is not None else len(self.own))
+
+
+@dataclass
+class SearchState:
+    tasks: tuple[str, ...]
+    agents: dict[str, AgentState]
+    root: str
+    workers: int = 1
+    #: evaluations submitted by this run that spend its budget (N in HGM.md)
+    evals: int = 0
+    max_evals: int | None = None
+    #: expansions submitted and not yet landed
+    expanding: int = 0
+    #: expansions of this run that made no agent (no usable diagnosis, a failed self-modification)
+    barren: int = 0
+    #: tasks submitted and not yet landed, per agent
+    running: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot, tasks: tuple[str, ...], workers: int = 1) -> SearchState:
+        """Each agent's outcomes come from its summary (resolved of attempted), so no full record is read."""
+        ordered = sorted(snapshot.agents.values(), key=lambda a: (a.info.get("created_at") or "", a.id))
+        agents = {a.id: _agent_state(a, n) for n, a in enumerate(ordered)}
+        for state in agents.values():
+            if state.parent in agents:
+                agents[state.parent].children.append(state.id)
+        return cls(tasks, agents, snapshot.seed().id, workers)
+
+    def add_child(self, agent: Agent) -> AgentState:
+        state = _agent_state(agent, len(self.agents))
+        self.agents[state.id] = state
+        if state.parent in self.agents:
+            self.agents[state.parent].children.append(state.id)
+        return state
+
+    def untried(self, agent: str) -> list[str]:
+        """The suite's tasks this agent has neither graded nor in flight, in the suite's order."""
+        tried = self.agents[agent].tried
+        return [t for t in self.tasks if t not in tried]
+
+    def in_flight(self, agent: str) -> int:
+        return len(self.running.get(agent, ()))
+
+    def budget_left(self) -> bool:
+        return self.max_evals is None or self.evals < self.max_evals
+
+    def submitted(self, job: Job) -> None:
+        if isinstance(job, Expand):
+            self.expanding += 1
+        elif isinstance(job, Evaluate):
+            self.running.setdefault(job.agent, set()).add(job.task)
+            self.agents[job.agent].tried.add(job.task)
+            self.evals += job.counted
+
+    def landed(self, job: Job, outcome: str | None) -> None:
+        """For an evaluation, ``outcome`` is ``resolved``/``unresolved`` for a graded task; anything else gives
+        its evaluation back to the budget: an ``error`` (not the agent's doing) stays tried until the next run,
+        so a failing toolchain is not retried in a loop; None (a stopped run, the job never ran) returns the
+        task to be tried. For an expansion it is the child's id, None when none was made."""
+        if isinstance(job, Expand):
+            self.expanding -= 1
+            self.barren += outcome is None
+        elif isinstance(job, Evaluate):
+            self.running.get(job.agent, set()).discard(job.task)
+            agent = self.agents[job.agent]
+            if outcome in ("resolved", "unresolved"):
+                agent.own.append(int(outcome == "resolved"))
+                return
+            self.evals -= job.counted
+            if outcome is None:
+                agent.tried.discard(job.task)
+
+    def descendants(self, agent: str) -> list[str]:
+        """Every strict descendant, parents before children."""
+        out, stack = [], list(reversed(self.agents[agent].children))
+        while stack:
+            child = stack.pop()
+            out.append(child)
+            stack.extend(reversed(self.agents[child].children))
+        return out
+
+
+def _agent_state(agent: Agent, order: int) -> AgentState:
+    resolved, attempted = int(agent.info.get("resolved") or 0), int(agent.info.get("attempted") or 0)
+    own = [1] * resolved + [0] * (attempted - resolved)
+    state = AgentState(agent.id, agent.parent, agent.status, own, order=order, source=agent)
+    state.follow(agent)
+    return state
