@@ -203,8 +203,11 @@ def run_demo(
     sandbox: str,
     echo: Callable[[str], None],
     progress: Progress | None = None,
+    policy: str = "dgm",
+    max_evals: int | None = None,
 ) -> Archive:
-    """Create a demo archive in ``directory`` and run ``generations`` steps on it."""
+    """Create a demo archive in ``directory`` and run ``generations`` steps on it (under hgm: one run of
+    ``max_evals`` task evaluations, since it has no generations)."""
     from gitdgm.archive.create import init_archive
     from gitdgm.engine.services import open_runtime
     from gitdgm.engine.step import run_step
@@ -217,7 +220,7 @@ def run_demo(
     config = {
         "schema": 1,
         "model": {"name": "scripted-demo", "base_url": "scripted:demo-model.toml"},
-        "selection": {"policy": "dgm", "parents": parents},
+        "selection": {"policy": policy, "parents": parents},
         "eval": {"suite": "demo-suite", "stages": [len(chosen)], "thresholds": [], "workers": 2},
         "selfmod": {"time_limit": 120},
         "sandbox": {"backend": sandbox},
@@ -229,13 +232,14 @@ def run_demo(
     archive.commit_files(files, "gitdgm demo: scripted model and a small suite")
     echo(f"Demo archive in {directory}: seed {seed}, {len(chosen)} builtin tasks, scripted model.")
     progress = progress or Progress()
-    for generation in range(1, generations + 1):
-        progress.step(generation, generations)
+    steps = 1 if policy == "hgm" else generations
+    for generation in range(1, steps + 1):
+        progress.step(generation, steps)
         with open_runtime(archive, progress=progress) as rt:
-            report = run_step(rt)
+            report = run_step(rt, generations=None if policy == "hgm" else 1, max_evals=max_evals)
         children = ", ".join(
             f"{c.id or '-'} {c.status}" + (f" {c.score:.2f}" if c.score is not None else "")
             for c in report.caught_up + report.children
         )
-        echo(f"step {generation}/{generations}: {children}; best {report.best} ({report.best_score or 0:.2f})")
+        echo(f"step {generation}/{steps}: {children}; best {report.best} ({report.best_score or 0:.2f})")
     return archive

@@ -38,7 +38,7 @@ def test_not_a_git_repository(tmp_path: Path, command: list[str]) -> None:
 @pytest.mark.parametrize("text, parts", [
     ('[selection]\nparents = "two"\n', ["gitdgm.toml", "selection.parents", "must be int"]),
     ('[selection]\npolicyy = "dgm"\n', ["gitdgm.toml", "unknown key 'selection.policyy'", "'policy'"]),
-    ('[selection]\npolicy = "hgm2"\n', ["gitdgm.toml", "selection.policy", "'hgm2'", "dgm, best, random"]),
+    ('[selection]\npolicy = "hgm2"\n', ["gitdgm.toml", "selection.policy", "'hgm2'", "dgm, hgm, latest, best, random"]),
 ])
 def test_a_bad_gitdgm_toml(archive: Archive, text: str, parts: list[str]) -> None:
     (archive.path / "gitdgm.toml").write_text(text)

@@ -1,4 +1,5 @@
-"""``--budget`` of ``step`` and ``run``: dollars or tokens on the command line, applied to the archive's config."""
+"""The budgets and policy of ``step``, ``run`` and ``demo``: ``--budget`` (dollars or tokens), ``--max-evals``,
+``--workers`` and ``--policy`` on the command line, applied to the archive's config."""
 
 from __future__ import annotations
 
@@ -40,10 +41,22 @@ def with_budget(config: Config, budget: str | None) -> Config:
     return config
 
 
-def spent(config: Config, cost_usd: float) -> Config:
-    """``config`` with a dollar budget lowered by what a step spent (the next step gets what is left)."""
-    if not config.budget.max_usd:
-        return config
-    return dataclasses.replace(
-        config, budget=dataclasses.replace(config.budget, max_usd=max(config.budget.max_usd - cost_usd, 1e-9))
+POLICIES = ("dgm", "hgm", "latest", "best", "random")
+
+
+def search_options(func: FC) -> FC:
+    """``--policy``, ``--max-evals`` and ``--workers``: what searches and how much, over gitdgm.toml's."""
+    func = click.option("--workers", type=click.IntRange(min=1), help="Jobs at once (default: search.workers).")(func)
+    func = click.option(
+        "--max-evals", type=click.IntRange(min=1), help="Stop after this many task evaluations (the budget)."
+    )(func)
+    return click.option("--policy", type=click.Choice(POLICIES), help="Search policy (default: selection.policy).")(
+        func
     )
+
+
+def with_policy(config: Config, policy: str | None) -> Config:
+    """``config`` with ``--policy`` in place of gitdgm.toml's ``selection.policy``."""
+    if not policy:
+        return config
+    return dataclasses.replace(config, selection=dataclasses.replace(config.selection, policy=policy))  # type: ignore[arg-type]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gitdgm.archive import Archive
-from gitdgm.cli.budget import budget_option, spent, with_budget
+from gitdgm.cli.budget import POLICIES, budget_option, search_options, with_budget, with_policy
 from gitdgm.cli.options import (
     FC,
     archive_option,
@@ -26,8 +27,9 @@ from gitdgm.cli.options import (
     progress_option,
     sandbox_option,
 )
-from gitdgm.config import CONFIG_FILE, Config, load_config
+from gitdgm.config import CONFIG_FILE, Config, SelectionConfig, load_config
 from gitdgm.engine import selection
+from gitdgm.engine.hgm import evidence_rows
 from gitdgm.engine.progress import Progress
 from gitdgm.engine.state import SearchState
 from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
@@ -57,6 +59,7 @@ def _seed_or_random(seed: int | None) -> int:
 @click.command(name="step")
 @archive_option()
 @_parents_option("Children to make (default: selection.parents).")
+@search_options
 @_seed_option("Selection seed (default: random; recorded in the notes).")
 @click.option("--dry-run", is_flag=True, help="Only show what the step would do.")
 @budget_option("Stop when this much is spent: dollars (5) or tokens (200000tokens).")
@@ -89,13 +92,18 @@ def step_command(
     collect: bool,
     sandbox: str | None,
     progress_mode: str,
+    policy: str | None,
+    max_evals: int | None,
+    workers: int | None,
 ) -> None:
-    """One generation: catch up pending agents, select parents, diagnose, self-modify, check, evaluate, admit.
+    """A slice of the search: catch up pending agents, then one generation (select parents; diagnose, self-modify,
+    check and evaluate their children in parallel; admit) or, under hgm, search.step_evals task evaluations.
 
     \b
     Example:
       gitdgm step --parents 4 --summary "$GITHUB_STEP_SUMMARY"
       gitdgm step --dry-run
+      gitdgm step --policy hgm --max-evals 40 --workers 4
     \b
     CI fan-out (see docs/scale-out.md):
       gitdgm step --plan 3 > matrix.json     # then, per entry: gitdgm eval AGENT --shard i/3
@@ -105,15 +113,19 @@ def step_command(
 
     archive = open_archive(archive_path)
     archive.require_fetched()
-    config = with_budget(archive_config(archive), budget)
+    config = with_policy(with_budget(archive_config(archive), budget), policy)
     if dry_run:
         _dry_run(archive, config, parents, seed)
         return
     if plan_shards is not None and (plan_shards < 1 or collect):
         raise ConfigError("--plan N needs N >= 1 and cannot be combined with --collect")
+    if config.selection.policy == "hgm" and (plan_shards or collect):
+        raise ConfigError("--plan and --collect fan out the dgm's generations; hgm evaluates one task at a time")
     mode = "plan" if plan_shards else "collect" if collect else "full"
+    hgm = config.selection.policy == "hgm"
+    slice_ = Slice(None if hgm else 1, max_evals or (config.search.step_evals if hgm else None), workers)
     with progress_display(progress_mode) as progress:
-        report = _one_step(archive, config, parents, seed, sandbox, progress, mode, plan_shards or 1)
+        report = _search(archive, config, parents, seed, sandbox, progress, slice_, mode, plan_shards or 1)
     if mode == "plan":
         print_json({"include": report.matrix}, indent=None)
         return
@@ -123,48 +135,56 @@ def step_command(
 
 @click.command(name="run")
 @archive_option()
-@click.option("-n", "steps", type=int, default=1, show_default=True, help="Steps to run.")
-@_parents_option("Children per step (default: selection.parents).")
-@budget_option("Stop when this much is spent over all steps: dollars (5) or tokens (2e6tokens).")
+@click.option("-n", "generations", type=click.IntRange(min=1), help="Generations (generational policies).")
+@_parents_option("Children per generation (default: selection.parents).")
+@search_options
+@budget_option("Stop when this much is spent: dollars (5) or tokens (2e6tokens).")
+@_seed_option("Selection seed (default: random; recorded in the notes).")
 @sandbox_option()
 @progress_option()
 def run_command(
-    archive_path: str, steps: int, parents: int | None, budget: str | None, sandbox: str | None, progress_mode: str
+    archive_path: str,
+    generations: int | None,
+    parents: int | None,
+    policy: str | None,
+    max_evals: int | None,
+    workers: int | None,
+    budget: str | None,
+    seed: int | None,
+    sandbox: str | None,
+    progress_mode: str,
 ) -> None:
-    """Run N steps, then print a summary (children made, admitted, best score, cost).
+    """Search until a budget is spent: task evaluations (--max-evals), dollars or tokens (--budget), or -n
+    generations, whichever ends first. A run killed part-way is resumed by the same command: it counts what the
+    killed run already spent.
 
     \b
     Example:
-      gitdgm run -n 10 --budget 20
+      gitdgm run --policy hgm --max-evals 800 --workers 8 --budget 200
+      gitdgm run -n 10 --budget 20          # ten dgm generations
     """
     from gitdgm.engine.services import archive_config
 
     archive = open_archive(archive_path)
     archive.require_fetched()
-    config = with_budget(archive_config(archive), budget)
-    made = admitted = 0
-    cost = 0.0
-    report = None
+    config = with_policy(with_budget(archive_config(archive), budget), policy)
+    max_evals = max_evals or config.search.max_evals or None
+    limited = max_evals or config.budget.max_usd or config.budget.max_tokens
+    if config.selection.policy == "hgm" and not limited:
+        raise ConfigError("hgm searches until a budget is spent: give --max-evals N (or search.max_evals, --budget)")
+    slice_ = Slice(generations or (None if limited else 1), max_evals, workers, resume=True)
     with progress_display(progress_mode) as progress:
-        for number in range(1, steps + 1):
-            progress.step(number, steps)
-            report = _one_step(archive, config, parents, None, sandbox, progress)
-            made += sum(1 for c in report.children if c.id)
-            admitted += sum(1 for c in report.children if c.status == "evaluated")
-            cost += report.cost_usd
-            click.echo(
-                f"step {number}/{steps}: {len(report.children)} children, best {report.best} "
-                f"({report.best_score or 0:.3f})"
-            )
-            if report.stopped:
-                break
-            config = spent(config, report.cost_usd)
+        report = _search(archive, config, parents, seed, sandbox, progress, slice_)
+    made = [c for c in report.children if c.id]
     click.echo(
-        f"children made {made}, admitted {admitted}, best {report.best if report else '-'} "
-        f"({(report.best_score or 0) if report else 0:.3f}), cost ${cost:.4f}"
+        f"run {report.run} ({report.policy}): {report.evaluations} task evaluation(s), {len(made)} children made, "
+        f"{sum(c.status == 'evaluated' for c in made)} admitted; best {report.best or '-'} "
+        f"({report.best_score or 0:.3f}); ${report.cost_usd:.4f}, {report.tokens} tokens; "
+        f"{report.workers} worker(s) {report.utilisation:.0%} busy"
     )
-    if report:
-        _exit_for(report)
+    if report.stopped:
+        click.echo(f"stopped: {report.stopped}")
+    _exit_for(report)
 
 
 def _exit_for(report: StepReport) -> None:
@@ -180,22 +200,43 @@ def _exit_for(report: StepReport) -> None:
         )
 
 
-def _one_step(
+@dataclass(frozen=True)
+class Slice:
+    """How much of the search a command runs: generations, task evaluations, workers; whether to resume."""
+
+    generations: int | None
+    max_evals: int | None
+    workers: int | None
+    resume: bool = False
+
+
+def _search(
     archive: Archive,
     config: Config,
     parents: int | None,
     seed: int | None,
     sandbox: str | None,
     progress: Progress,
+    slice_: Slice,
     mode: str = "full",
     shards: int = 1,
 ) -> StepReport:
-    """One step in its own runtime (sandbox and gateway opened and closed around it)."""
+    """A slice of the search in its own runtime (sandbox and gateway opened and closed around it)."""
     from gitdgm.engine.services import open_runtime
     from gitdgm.engine.step import run_step
 
     with open_runtime(archive, config, sandbox=sandbox, progress=progress) as rt:
-        return run_step(rt, parents=parents, seed=seed, mode=mode, shards=shards)
+        return run_step(
+            rt,
+            parents=parents,
+            seed=seed,
+            mode=mode,
+            shards=shards,
+            generations=slice_.generations,
+            max_evals=slice_.max_evals,
+            workers=slice_.workers,
+            resume=slice_.resume,
+        )
 
 
 def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | None) -> None:
@@ -204,7 +245,7 @@ def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | 
     pending = snapshot.pending()
     seed = _seed_or_random(seed)
     chosen = selection.choose(
-        selection.candidates(SearchState.from_snapshot(snapshot, ())),
+        selection.candidates(snapshot),
         parents or config.selection.parents,
         config.selection,
         seed,
@@ -228,43 +269,55 @@ def _print_report(report: StepReport, as_json: bool, summary_file: Path | None) 
 @click.command(name="select")
 @archive_option()
 @click.option("-k", "count", type=int, default=None, help="Parents to draw (default: selection.parents).")
+@click.option("--policy", type=click.Choice(POLICIES), help="Search policy (default: selection.policy).")
 @_seed_option("RNG seed (default: random; printed).")
 @json_option()
-def select_command(archive_path: str, count: int | None, seed: int | None, as_json: bool) -> None:
-    """Print the parents a step would choose, and every candidate's probability.
+def select_command(archive_path: str, count: int | None, policy: str | None, seed: int | None, as_json: bool) -> None:
+    """Print the parents a step would choose, and every candidate's probability (under hgm, its clade's evidence
+    and its chance to win the Thompson draw).
 
     \b
     Example:
       gitdgm select -k 4 --seed 7
+      gitdgm select --policy hgm
     """
     archive = open_archive(archive_path)
-    config = load_config(archive.default_branch_file(CONFIG_FILE)).selection
-    snapshot = load(archive)
-    cands = selection.candidates(SearchState.from_snapshot(snapshot, ()))
+    config = with_policy(load_config(archive.default_branch_file(CONFIG_FILE)), policy).selection
+    state = SearchState.from_snapshot(load(archive), ())
     seed = _seed_or_random(seed)
-    chosen = selection.choose(cands, count or config.parents, config, seed)
-    probs = selection.probabilities(cands, config) if cands else []
-    rows = sorted(zip(cands, probs, strict=True), key=lambda cp: -cp[1])
+    rows = evidence_rows(state, seed) if config.policy == "hgm" else _weighted_rows(state, config)
+    chosen = _draw(rows, count or config.parents, seed)
     if as_json:
-        print_json(
-            {
-                "policy": config.policy,
-                "seed": seed,
-                "parents": [c.id for c in chosen],
-                "candidates": [
-                    {"id": c.id, "score": c.score, "children": c.children, "probability": p} for c, p in rows
-                ],
-            }
-        )
+        print_json({"policy": config.policy, "seed": seed, "parents": chosen, "candidates": rows})
         return
-    if not cands:
-        click.echo("No admitted agents yet: the next step evaluates pending agents first.")
+    if not rows:
+        click.echo("No candidates yet: the next step evaluates pending agents first.")
         return
-    click.echo(f"policy {config.policy}, seed {seed}: parents {' '.join(c.id for c in chosen)}")
-    for cand, p in rows[:20]:
-        click.echo(f"  {cand.id}  score {cand.score:.3f}  children {cand.children:3d}  p {p:.4f}")
+    click.echo(f"policy {config.policy}, seed {seed}: parents {' '.join(chosen)}")
+    for row in rows[:20]:
+        evidence = f"clade {row['clade']}" if "clade" in row else f"children {row['children']:3d}"
+        click.echo(f"  {row['id']}  score {row['score']:.3f}  {evidence}  p {row['probability']:.4f}")
     if len(rows) > 20:
         click.echo(f"  … {len(rows) - 20} more (use --json)")
+
+
+def _weighted_rows(state: SearchState, config: SelectionConfig) -> list[dict[str, Any]]:
+    """Each candidate of a weighting policy with its probability, most likely first."""
+    cands = selection.candidates(state)
+    probs = selection.probabilities(cands, config) if cands else []
+    rows = [
+        {"id": c.id, "score": c.score, "children": c.children, "probability": p}
+        for c, p in zip(cands, probs, strict=True)
+    ]
+    return sorted(rows, key=lambda r: -r["probability"])
+
+
+def _draw(rows: list[dict[str, Any]], count: int, seed: int) -> list[str]:
+    """``count`` parents drawn with replacement from the rows' probabilities."""
+    if not rows:
+        return []
+    weights = [r["probability"] for r in rows]
+    return [r["id"] for r in random.Random(seed).choices(rows, weights=weights, k=count)]
 
 
 @click.command(name="demo")
@@ -277,16 +330,28 @@ def select_command(archive_path: str, count: int | None, seed: int | None, as_js
 @click.option("--generations", type=int, default=3, show_default=True)
 @_parents_option("Children per generation.", default=2)
 @click.option("--tasks", type=int, default=6, show_default=True, help="Builtin tasks in the demo suite.")
+@click.option("--policy", type=click.Choice(POLICIES), default="dgm", show_default=True, help="Search policy.")
+@click.option(
+    "--max-evals", type=click.IntRange(min=1), help="Task evaluations to spend (hgm: default 4 per generation)."
+)
 @sandbox_option()
 @progress_option()
 def demo_command(
-    directory: Path | None, generations: int, parents: int, tasks: int, sandbox: str | None, progress_mode: str
+    directory: Path | None,
+    generations: int,
+    parents: int,
+    tasks: int,
+    policy: str,
+    max_evals: int | None,
+    sandbox: str | None,
+    progress_mode: str,
 ) -> None:
     """An offline end-to-end run: a temporary archive, builtin tasks and a scripted model (no API key).
 
     \b
     Example:
       gitdgm demo --generations 3
+      gitdgm demo --policy hgm --max-evals 12
     """
     import tempfile
 
@@ -309,6 +374,8 @@ def demo_command(
             sandbox=sandbox or "process",
             echo=click.echo,
             progress=progress,
+            policy=policy,
+            max_evals=max_evals or (4 * generations if policy == "hgm" else None),
         )
     snapshot = archive.load()
     out = console()

@@ -22,7 +22,6 @@ from gitdgm.engine.protocol import AgentSpecError
 from gitdgm.engine.report import Outcome, StepReport
 from gitdgm.engine.selfmod import SELF_MODIFICATION, self_modify
 from gitdgm.engine.services import Runtime
-from gitdgm.engine.state import SearchState
 from gitdgm.errors import GitdgmError, ModelUnavailable
 from gitdgm.gateway import CallLimits
 
@@ -126,9 +125,7 @@ class Generation:
         report.policy = config.policy
         report.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         self.rt.progress.phase("select", detail=f"({config.policy}, seed {report.seed})")
-        chosen = selection.choose(
-            selection.candidates(SearchState.from_snapshot(self.archive.index, ())), count, config, report.seed
-        )
+        chosen = selection.choose(selection.candidates(self.archive.index), count, config, report.seed)
         report.parents = [c.id for c in chosen]
         rng = random.Random(report.seed)
         for k, cand in enumerate(chosen):

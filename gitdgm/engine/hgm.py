@@ -12,6 +12,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gitdgm.engine.state import AgentState, Evaluate, Expand, Job, SearchState
 
@@ -144,3 +145,22 @@ class HgmPolicy:
 
 def _rank(agent: AgentState) -> tuple[float, int, int]:
     return -posterior_mean(agent.own), -len(agent.own), agent.order
+
+
+def clade_summary(state: SearchState, agent: str) -> dict[str, int]:
+    """An agent's evidence as HGM weighs it: own and clade successes and trials (``gitdgm show``, the report)."""
+    own, whole = state.agents[agent].own, clade(state, agent)
+    return {"own_resolved": sum(own), "own_tasks": len(own), "clade_resolved": sum(whole), "clade_tasks": len(whole)}
+
+
+def evidence_rows(state: SearchState, seed: int, draws: int = 2000) -> list[dict[str, Any]]:
+    """Each expansion candidate with its evidence and its chance to be drawn as parent, the likeliest first."""
+    chances = choice_probabilities(state, random.Random(seed), draws)
+    rows = []
+    for agent, chance in chances.items():
+        evidence = clade_summary(state, agent)
+        clade_text = f"{evidence['clade_resolved']}/{evidence['clade_tasks']}"
+        rows.append(
+            {"id": agent, "score": state.agents[agent].score or 0.0, "clade": clade_text, "probability": chance}
+        )
+    return sorted(rows, key=lambda r: -r["probability"])

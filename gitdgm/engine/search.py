@@ -109,6 +109,7 @@ class Search:
                 for future in done:
                     failure = self._land(running.pop(future), future) or failure
         self.usage.wall += time.perf_counter() - started
+        self._report_unsettled()
         if failure is not None:
             raise failure
 
@@ -195,7 +196,9 @@ class Search:
         state.follow(agent)
         record = agent.record
         if self.policy.admit_early and not agent.admitted and record is not None and functional(record):
-            state.follow(self.archive.admit(agent))
+            record = finish_evaluation(self.rt, agent)  # evaluated on what it has run so far; more may follow
+            self._settled(self.generation.judge(self.archive.agent(agent.commit), record, self._origin(agent)))
+            state.follow(self.archive.index.agents[job.agent])
         if self.policy.complete(self.state, job.agent):
             record = finish_evaluation(self.rt, agent)
             self._settled(self.generation.judge(self.archive.agent(agent.commit), record, self._origin(agent)))
@@ -203,9 +206,31 @@ class Search:
             self._forget_code(job.agent)
 
     def _settled(self, outcome: Outcome) -> None:
+        """Report an agent's outcome (replacing an earlier one of this run: hgm admits early, then scores on)."""
         made = outcome.id is None or outcome.id in self._made
-        (self.report.children if made else self.report.caught_up).append(outcome)
+        outcomes = self.report.children if made else self.report.caught_up
+        earlier = [k for k, o in enumerate(outcomes) if outcome.id is not None and o.id == outcome.id]
+        if earlier:
+            outcomes[earlier[0]] = outcome
+        else:
+            outcomes.append(outcome)
         self.rt.progress.settled(outcome.id, outcome.status, outcome.score, outcome.reason)
+
+    def _report_unsettled(self) -> None:
+        """Children still being evaluated when the run ends (under hgm, most are) are reported as they stand."""
+        reported = {o.id for o in self.report.children}
+        for agent_id in sorted(self._made - reported, key=lambda a: self.state.agents[a].order):
+            state = self.state.agents[agent_id]
+            self.report.children.append(
+                Outcome(
+                    agent_id,
+                    state.parent,
+                    SELF_MODIFICATION,
+                    state.status,
+                    state.score,
+                    f"{len(state.own)} of {len(self.tasks)} task(s) evaluated so far",
+                )
+            )
 
     def _origin(self, agent: Agent) -> str:
         """How the report names where an agent came from: how it was made by this run, else caught up."""

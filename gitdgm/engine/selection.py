@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gitdgm.archive import Snapshot
 from gitdgm.config import SelectionConfig
 from gitdgm.engine.state import SearchState
 
@@ -65,8 +66,9 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
 
 
-def candidates(state: SearchState) -> list[Candidate]:
+def candidates(source: SearchState | Snapshot) -> list[Candidate]:
     """Admitted agents with a score, in a stable order (so a seed reproduces a choice)."""
+    state = source if isinstance(source, SearchState) else SearchState.from_snapshot(source, ())
     admitted = sorted((a for a in state.agents.values() if a.admitted), key=lambda a: a.id)
     children = Counter(a.parent for a in admitted)
     return [Candidate(a.id, a.parent, a.score or 0.0, children[a.id], a.order) for a in admitted]

@@ -8,7 +8,6 @@ shape is ready, else starts its own; either is removed in the background once it
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
 import os
@@ -149,7 +148,11 @@ class DockerSandbox:
         except ImageNotFound:
             raise SandboxError(f"sandbox image {image} is missing: run `gitdgm sandbox build`") from None
         self.image, self.cpus, self.memory, self.pids_limit, self.tmp_size = image, cpus, memory, pids_limit, tmp_size
-        self.pool: WarmPool[_Warm] = WarmPool(self._prepare, self._dispose, _alive, warm)
+        # The pool holds no reference to the sandbox (no cycle): a sandbox dropped unclosed is closed when collected.
+        self.pool: WarmPool[_Warm] = WarmPool(
+            _weakly(self._prepare), functools.partial(_dispose, self.client), _alive, warm
+        )
+        weakref.finalize(self, self.pool.close)
         self._lending = Lending()
         _LIVE.add(self)
 
@@ -270,7 +273,7 @@ class DockerSandbox:
             try:
                 staged = stage(ready.home, ready.slots, sources, read_only, socket)
             except BaseException as error:
-                self.pool.later(functools.partial(self._dispose, ready))
+                self.pool.later(functools.partial(_dispose, self.client, ready))
                 if isinstance(error, NotEligible):
                     return None
                 raise
@@ -298,7 +301,7 @@ class DockerSandbox:
                     _remove(self.client, ready.name)  # before the run's folders are given back
                 staged.restore()
             finally:
-                self.pool.later(functools.partial(self._dispose, ready))
+                self.pool.later(functools.partial(_dispose, self.client, ready))
 
     def _collect(
         self, container: Container, stream: Any, reader: threading.Thread, cap: OutputCap, deadline: float, start: float
@@ -338,15 +341,28 @@ class DockerSandbox:
             made.container.start()
             _await_ready(made.sock, time.monotonic() + 30)
         except BaseException:
-            self._dispose(made)
+            _dispose(self.client, made)
             raise
         return made
 
-    def _dispose(self, made: _Warm) -> None:
-        if made.sock is not None:
-            made.sock.close()
-        _remove(self.client, made.name)
-        remove_tree(made.home)
+
+def _dispose(client: docker.DockerClient, made: _Warm) -> None:
+    if made.sock is not None:
+        made.sock.close()
+    _remove(client, made.name)
+    remove_tree(made.home)
+
+
+def _weakly(method: Callable[[Shape], _Warm]) -> Callable[[Shape], _Warm]:
+    ref = weakref.WeakMethod(method)
+
+    def call(shape: Shape) -> _Warm:
+        alive = ref()
+        if alive is None:
+            raise NotEligible("the sandbox is gone")
+        return alive(shape)
+
+    return call
 
 
 @dataclass
@@ -372,13 +388,7 @@ def _await_ready(sock: Any, deadline: float) -> None:
         raise SandboxError("warm container: its launcher did not start")
 
 
-def _close_all() -> None:
-    for sandbox in list(_LIVE):
-        sandbox.close()
-
-
-_LIVE: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
-atexit.register(_close_all)
+_LIVE: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()  # for leftover_containers (finalize closes at exit)
 
 
 def _read(stream: object, cap: OutputCap, container: Container) -> None:

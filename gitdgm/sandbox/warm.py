@@ -312,8 +312,9 @@ class WarmPool(Generic[W]):
             self._cleanups.clear()
         for job in jobs:
             self._quietly(job)
+        mine = threading.current_thread().name == f"gitdgm-warm-{id(self)}"  # (closed by a collection in one)
         with self._cond:
-            self._cond.wait_for(lambda: not (self._busy or self._cleanups or self._wanted), timeout)
+            self._cond.wait_for(lambda: self._busy <= mine and not (self._cleanups or self._wanted), timeout)
 
     def close(self) -> None:
         with self._cond:
@@ -338,7 +339,7 @@ class WarmPool(Generic[W]):
     def _wake(self) -> None:
         if self._threads < THREADS and self._busy >= self._threads and (self._wanted or self._cleanups):
             self._threads += 1
-            threading.Thread(target=self._work, name="gitdgm-warm", daemon=True).start()
+            threading.Thread(target=self._work, name=f"gitdgm-warm-{id(self)}", daemon=True).start()
         self._cond.notify_all()
 
     def _work(self) -> None:
