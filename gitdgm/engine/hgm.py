@@ -147,20 +147,29 @@ def _rank(agent: AgentState) -> tuple[float, int, int]:
     return -posterior_mean(agent.own), -len(agent.own), agent.order
 
 
-def clade_summary(state: SearchState, agent: str) -> dict[str, int]:
-    """An agent's evidence as HGM weighs it: own and clade successes and trials (``gitdgm show``, the report)."""
-    own, whole = state.agents[agent].own, clade(state, agent)
-    return {"own_resolved": sum(own), "own_tasks": len(own), "clade_resolved": sum(whole), "clade_tasks": len(whole)}
+def clade_counts(state: SearchState) -> dict[str, tuple[int, int]]:
+    """Every agent's clade evidence as (resolved, tasks), in one pass over the tree (``gitdgm show``, the report)."""
+    counts = {a.id: (sum(a.own), len(a.own)) for a in state.agents.values()}
+    for agent in sorted(state.agents.values(), key=lambda a: -_depth(state, a.id)):  # children before parents
+        if agent.parent in counts:
+            (s, n), (ps, pn) = counts[agent.id], counts[agent.parent]
+            counts[agent.parent] = (ps + s, pn + n)
+    return counts
+
+
+def _depth(state: SearchState, agent: str) -> int:
+    depth, node = 0, state.agents[agent]
+    while node.parent in state.agents:
+        depth, node = depth + 1, state.agents[node.parent]
+    return depth
 
 
 def evidence_rows(state: SearchState, seed: int, draws: int = 2000) -> list[dict[str, Any]]:
-    """Each expansion candidate with its evidence and its chance to be drawn as parent, the likeliest first."""
+    """Each expansion candidate with its clade evidence and its chance to be drawn as parent, the likeliest first."""
     chances = choice_probabilities(state, random.Random(seed), draws)
     rows = []
     for agent, chance in chances.items():
-        evidence = clade_summary(state, agent)
-        clade_text = f"{evidence['clade_resolved']}/{evidence['clade_tasks']}"
-        rows.append(
-            {"id": agent, "score": state.agents[agent].score or 0.0, "clade": clade_text, "probability": chance}
-        )
+        evidence = clade(state, agent)
+        score = state.agents[agent].score or 0.0
+        rows.append({"id": agent, "score": score, "clade": f"{sum(evidence)}/{len(evidence)}", "probability": chance})
     return sorted(rows, key=lambda r: -r["probability"])

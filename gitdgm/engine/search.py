@@ -31,6 +31,8 @@ from gitdgm.engine.state import Evaluate, Expand, Job, Policy, SearchState, Sett
 from gitdgm.errors import BudgetExceeded, ModelUnavailable
 from gitdgm.sandbox.scratch import scratch_dir
 
+BARREN_LIMIT = 10  # expansions in a row that made no child to evaluate, after which a run stops
+
 
 @dataclass
 class RunSettings:
@@ -81,7 +83,8 @@ class Search:
         self._made: set[str] = set()
         self._expansions = 0
         self._code: dict[str, tuple[Path, AgentSpec]] = {}
-        self._code_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards what the workers share: the code cache, stages started, usage
+        self._barren_in_a_row = 0
         self._stages_started: set[tuple[str, int]] = set()
         self._workers: queue.Queue[int] = queue.Queue()
         for number in range(1, settings.workers + 1):
@@ -166,8 +169,8 @@ class Search:
             self._landed_task(job, result)
         elif isinstance(result, Outcome):
             self.state.landed(job, None)  # a rejected child counts as barren: no agent to build on or evaluate
-            if isinstance(job, Expand) and result.id:
-                self._made.add(result.id)
+            if isinstance(job, Expand):
+                self._barren(result)
             if isinstance(job, Settle):
                 self.state.agents[job.agent].status = result.status
             self._settled(result)
@@ -175,12 +178,24 @@ class Search:
             self.state.landed(job, result.id)
             if isinstance(job, Expand):
                 self._made.add(result.id)
+                self._barren_in_a_row = 0
                 self.state.add_child(result)
             else:
                 self.state.agents[result.id].follow(result)
         if self.stopped and not self.report.stopped:
             self.report.stopped, self.report.exit_code = self.stopped[0], ModelUnavailable.exit_code
         return None
+
+    def _barren(self, outcome: Outcome) -> None:
+        """An expansion that made no child to evaluate; too many in a row end the run (a model that only answers
+        nonsense must not be asked for children forever)."""
+        if outcome.id:
+            self._made.add(outcome.id)
+        self._barren_in_a_row += 1
+        if self._barren_in_a_row >= BARREN_LIMIT and not self.report.stopped:
+            self.report.stopped = (
+                f"{BARREN_LIMIT} expansions in a row made no child to evaluate (last: {outcome.reason})"
+            )
 
     def _landed_task(self, job: Evaluate, outcome: str) -> None:
         agent = self.archive.index.agents[job.agent]
@@ -264,8 +279,9 @@ class Search:
                     return self._expand(job, made_by | {"worker": worker})
                 return self._evaluate(job, made_by | {"worker": worker})
         finally:
-            self.usage.busy += time.perf_counter() - started
-            self.usage.jobs += 1
+            with self._lock:
+                self.usage.busy += time.perf_counter() - started
+                self.usage.jobs += 1
             self._workers.put(worker)
 
     def _settle(self, job: Settle) -> Agent | Outcome:
@@ -307,21 +323,21 @@ class Search:
 
     def _stage_opens(self, job: Evaluate) -> bool:
         """Whether this is the first task of its agent's stage this run has started (shown as the stage's start)."""
-        with self._code_lock:
+        with self._lock:
             opens = (job.agent, job.stage) not in self._stages_started
             self._stages_started.add((job.agent, job.stage))
         return opens
 
     def _agent_code(self, agent: Agent) -> tuple[Path, AgentSpec]:
         """The agent's source, materialised once and kept while it is being evaluated (read-only to its runs)."""
-        with self._code_lock:
+        with self._lock:
             if agent.id not in self._code:
                 path = self.archive.materialise(agent.commit, self._code_root / agent.id)
                 self._code[agent.id] = (path, read_agent_spec(path))
             return self._code[agent.id]
 
     def _forget_code(self, agent: str) -> None:
-        with self._code_lock:
+        with self._lock:
             path, _spec = self._code.pop(agent, (None, None))
         if path is not None:
             shutil.rmtree(path, ignore_errors=True)

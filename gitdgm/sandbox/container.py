@@ -152,7 +152,7 @@ class DockerSandbox:
         self.pool: WarmPool[_Warm] = WarmPool(
             _weakly(self._prepare), functools.partial(_dispose, self.client), _alive, warm
         )
-        weakref.finalize(self, self.pool.close)
+        weakref.finalize(self, _shut, self.pool, self.client)
         self._lending = Lending()
         _LIVE.add(self)
 
@@ -251,7 +251,7 @@ class DockerSandbox:
             try:
                 container.start()
             except APIError as error:  # the entry is not in the image, or cannot be executed
-                stream.close()
+                _close(stream)
                 return RunResult(127, False, f"{argv[0]}: {error.explanation}\n", False, time.monotonic() - start)
             result = self._collect(container, stream, reader, cap, deadline, start)
             stopped = True
@@ -317,10 +317,10 @@ class DockerSandbox:
             except TimeoutError:
                 _remove(self.client, container.name)
         except BaseException:  # KeyboardInterrupt included: the caller removes the container, ending the reader
-            stream.close()
+            _close(stream)
             raise
         reader.join(timeout=2)
-        stream.close()
+        _close(stream)
         output = cap.text()
         if code == 137 and not (timed_out or cap.exceeded) and _oom_killed(container):
             output += f"\ngitdgm sandbox: killed: out of memory (limit {self.memory})\n"
@@ -348,9 +348,23 @@ class DockerSandbox:
 
 def _dispose(client: docker.DockerClient, made: _Warm) -> None:
     if made.sock is not None:
-        made.sock.close()
+        _close(made.sock)
     _remove(client, made.name)
     remove_tree(made.home)
+
+
+def _shut(pool: WarmPool[_Warm], client: docker.DockerClient) -> None:
+    """A collected (or, at exit, live) sandbox's end: its containers removed, its connections closed."""
+    pool.close()
+    client.close()
+
+
+def _close(stream: Any) -> None:
+    """Close an attached stream and its socket now (the HTTP response keeping it would wait for a collection)."""
+    raw = getattr(stream, "_sock", None)  # SocketIO.close() forgets it
+    stream.close()
+    if raw is not None:
+        raw.close()
 
 
 def _weakly(method: Callable[[Shape], _Warm]) -> Callable[[Shape], _Warm]:

@@ -84,6 +84,7 @@
         el("td", {}, a.id), el("td", {}, a.parent || "-"), el("td", { class: "num" }, a.generation),
         el("td", { class: "num" }, fmtScore(a.score)),
         el("td", { class: "num" }, a.attempted ? `${a.resolved}/${a.attempted}` : "-"),
+        el("td", { class: "num" }, a.clade),
         el("td", { class: "num" }, a.children), el("td", { class: "num" }, fmtCost(a.cost_usd)),
         el("td", { class: `status-${a.status}` }, a.status), el("td", { class: "summary", title: a.summary }, a.summary));
       frag.append(tr);
@@ -140,6 +141,7 @@
     const parts = [el("h2", {}, `agent ${a.id}`, onBest.has(id) ? " ★ best lineage" : ""),
       el("dl", {}, el("dt", {}, "status"), el("dd", { "data-field": "status", class: `status-${a.status}` }, a.status),
         el("dt", {}, "score"), el("dd", { "data-field": "score" }, a.attempted ? `${fmtScore(a.score)} (${a.resolved}/${a.attempted})` : fmtScore(a.score)),
+        el("dt", {}, "clade"), el("dd", { "data-field": "clade" }, a.clade),
         el("dt", {}, "generation"), el("dd", { "data-field": "generation" }, a.generation),
         el("dt", {}, "parent"), el("dd", { "data-field": "parent" }, a.parent ? link(a.parent) : "- (seed)"),
         el("dt", {}, "children"), el("dd", { "data-field": "children" }, ...children.flatMap((c) => [link(c.id), " "]), children.length ? "" : "none"),

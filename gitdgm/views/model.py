@@ -11,6 +11,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from gitdgm.archive import Agent, Archive, Snapshot, parse_trailers
+from gitdgm.engine.hgm import clade_counts
+from gitdgm.engine.state import SearchState
 
 
 def agent_row(snapshot: Snapshot, agent: Agent) -> dict[str, Any]:
@@ -29,6 +31,11 @@ def agent_row(snapshot: Snapshot, agent: Agent) -> dict[str, Any]:
         "cost_usd": record.get("cost_usd"),
         "summary": agent.summary,
     }
+
+
+def clade_evidence(snapshot: Snapshot) -> dict[str, str]:
+    """Each agent's clade evidence, ``resolved/tasks`` over it and its descendants: what hgm chooses parents by."""
+    return {agent: f"{s}/{n}" for agent, (s, n) in clade_counts(SearchState.from_snapshot(snapshot, ())).items()}
 
 
 def sorted_agents(snapshot: Snapshot, sort: str = "generation") -> list[Agent]:
@@ -74,6 +81,7 @@ def show_data(archive: Archive, snapshot: Snapshot, agent: Agent) -> dict[str, A
     parent_commit = snapshot.agents[agent.parent].commit if agent.parent else None
     return {
         **agent_row(snapshot, agent),
+        "clade": clade_evidence(snapshot)[agent.id],
         "subject": subject,
         "problem_statement": body.strip(),
         "trailers": trailers,
@@ -87,7 +95,7 @@ def show_renderable(data: dict[str, Any]) -> Group:
         (f"agent {data['id']}", "bold yellow"),
         f"  ({data['status']})\n",
         f"parent {data['parent'] or '-'}   generation {data['generation']}   ",
-        f"score {_fmt_score(data['score'], data['resolved'], data['attempted'])}\n\n",
+        f"score {_fmt_score(data['score'], data['resolved'], data['attempted'])}   clade {data['clade']}\n\n",
         (data["subject"], "bold"),
         "\n",
     )

@@ -43,7 +43,7 @@ class Lines(Progress):
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
         self.lock = threading.Lock()
-        self.done = self.total = 0
+        self.counts: dict[str, list[int]] = {}  # per agent: tasks done, tasks in its stage (agents run side by side)
 
     def write(self, text: str) -> None:
         with self.lock:
@@ -58,14 +58,15 @@ class Lines(Progress):
 
     def tasks(self, agent: str, stage: int, total: int, workers: int) -> None:
         with self.lock:
-            self.done, self.total = 0, total
+            self.counts[agent] = [0, total]
         self.write(f"evaluating {agent}: stage {stage}, {total} task(s), {workers} at a time")
 
     def task_done(self, agent: str, task: str, outcome: str, seconds: float) -> None:
         with self.lock:
-            self.done += 1
-            count = f"{self.done}/{self.total}"
-        self.write(f"evaluating {agent}: task {count} {task} {outcome} ({seconds:.1f}s)")
+            done = self.counts.setdefault(agent, [0, 0])
+            done[0] += 1
+            shown = f"{done[0]}/{done[1]}" if done[0] <= done[1] else str(done[0])  # hgm: beyond its first stage
+        self.write(f"evaluating {agent}: task {shown} {task} {outcome} ({seconds:.1f}s)")
 
     def settled(self, agent: str | None, status: str, score: float | None, reason: str) -> None:
         self.write(describe_outcome(agent, status, score, reason))

@@ -18,7 +18,7 @@ from typing import Any
 from gitdgm import __version__
 from gitdgm.archive import Archive, Snapshot
 from gitdgm.views import plot
-from gitdgm.views.model import agent_row, best_path, show_data
+from gitdgm.views.model import agent_row, best_path, clade_evidence, show_data
 
 DIFF_LIMIT = 200_000  # characters of one agent's diff embedded in the page
 ROW_KEYS = (
@@ -60,7 +60,10 @@ def agent_details(archive: Archive, snapshot: Snapshot, agent_id: str) -> dict[s
 
 
 def report_data(archive: Archive, snapshot: Snapshot, view: plot.TreeView, details: int) -> dict[str, Any]:
-    rows = [{k: agent_row(snapshot, a)[k] for k in ROW_KEYS} for a in snapshot.agents.values()]
+    clades = clade_evidence(snapshot)
+    rows = [
+        {k: agent_row(snapshot, a)[k] for k in ROW_KEYS} | {"clade": clades[a.id]} for a in snapshot.agents.values()
+    ]
     rows.sort(key=lambda r: (r["generation"], r["id"]))
     return {
         "meta": {
