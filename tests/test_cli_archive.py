@@ -50,7 +50,7 @@ def test_a_bad_gitdgm_toml_committed_in_a_bare_archive(archive: Archive, tmp_pat
     git(archive.path, "commit", "-q", "-am", "try another policy")
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "-q", "--bare", str(archive.path), str(bare))
-    _one_line_error(invoke("select", "-C", str(bare)), "gitdgm.toml", "dgm, best, random")
+    _one_line_error(invoke("select", "-C", str(bare)), "gitdgm.toml", "dgm, hgm, latest, best, random")
 
 
 def test_an_unknown_agent(archive: Archive) -> None:

@@ -32,7 +32,7 @@ def test_settings_are_read() -> None:
     ("[selection]\nparents = true", ["my.toml", "selection.parents", "must be int", "bool"]),
     ('[selection]\npolicyy = "dgm"', ["my.toml", "unknown key 'selection.policyy'", "did you mean 'policy'"]),
     ('[selection]\nzzz = 1', ["my.toml", "unknown key 'selection.zzz'", "known: policy, parents, lambda, alpha0"]),
-    ('[selection]\npolicy = "hgm2"', ["my.toml", "selection.policy = 'hgm2'", "use one of: dgm, best, random"]),
+    ('[selection]\npolicy = "hgm2"', ["my.toml", "selection.policy = 'hgm2'", "use one of: dgm, hgm, latest, best, random"]),
     ('[sandbox]\nbackend = "vm"', ["my.toml", "sandbox.backend", "auto, docker, process"]),
     ("selection = 3", ["my.toml", "[selection] must be a table"]),
     ("[eval]\nstages = 10", ["my.toml", "eval.stages must be a list, got int"]),

@@ -197,7 +197,7 @@ def test_table_sorts_by_header_and_filters(browser: Any, report: Path, archive_2
     assert shown == pytest.approx(scores[:100], abs=5e-4)
     browser.find_element(By.CSS_SELECTOR, '#agents th[data-key="children"]').click()
     most = max(snapshot.agents.values(), key=lambda a: len(a.children))
-    assert rows()[0].find_elements(By.TAG_NAME, "td")[5].text == str(len(most.children))
+    assert rows()[0].find_elements(By.TAG_NAME, "td")[6].text == str(len(most.children))
 
     browser.find_element(By.ID, "filter").send_keys(most.id)
     ids = [r.get_attribute("data-id") for r in rows()]

@@ -109,7 +109,7 @@ def test_an_archive_without_admitted_agents_selects_nobody(tmp_path: Path) -> No
     archive, _ = new_archive(tmp_path)  # the seed is still pending
     assert selection.candidates(archive.load()) == []
     result = invoke("select", "-C", str(archive.path))
-    assert result.exit_code == 0 and "No admitted agents yet" in result.stdout
+    assert result.exit_code == 0 and "No candidates yet" in result.stdout
 
 
 def test_select_command_prints_parents_and_probabilities(archive: Archive, snapshot: Snapshot) -> None:

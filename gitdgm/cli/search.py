@@ -28,8 +28,7 @@ from gitdgm.cli.options import (
     sandbox_option,
 )
 from gitdgm.config import CONFIG_FILE, Config, SelectionConfig, load_config
-from gitdgm.engine import selection
-from gitdgm.engine.hgm import evidence_rows
+from gitdgm.engine import hgm, selection
 from gitdgm.engine.progress import Progress
 from gitdgm.engine.state import SearchState
 from gitdgm.errors import BudgetExceeded, ConfigError, GitdgmError, InfrastructureError
@@ -244,14 +243,10 @@ def _dry_run(archive: Archive, config: Config, parents: int | None, seed: int | 
     snapshot = load(archive)
     pending = snapshot.pending()
     seed = _seed_or_random(seed)
-    chosen = selection.choose(
-        selection.candidates(snapshot),
-        parents or config.selection.parents,
-        config.selection,
-        seed,
-    )
+    state = SearchState.from_snapshot(snapshot, ())
+    chosen = _draw(state, config.selection, parents or config.selection.parents, seed)
     click.echo(f"would evaluate {len(pending)} pending agent(s): {' '.join(a.id for a in pending) or '-'}")
-    click.echo(f"would breed from ({config.selection.policy}, seed {seed}): {' '.join(c.id for c in chosen) or '-'}")
+    click.echo(f"would breed from ({config.selection.policy}, seed {seed}): {' '.join(chosen) or '-'}")
 
 
 def _print_report(report: StepReport, as_json: bool, summary_file: Path | None) -> None:
@@ -285,8 +280,8 @@ def select_command(archive_path: str, count: int | None, policy: str | None, see
     config = with_policy(load_config(archive.default_branch_file(CONFIG_FILE)), policy).selection
     state = SearchState.from_snapshot(load(archive), ())
     seed = _seed_or_random(seed)
-    rows = evidence_rows(state, seed) if config.policy == "hgm" else _weighted_rows(state, config)
-    chosen = _draw(rows, count or config.parents, seed)
+    rows = _candidate_rows(state, config, seed)
+    chosen = _draw(state, config, count or config.parents, seed)
     if as_json:
         print_json({"policy": config.policy, "seed": seed, "parents": chosen, "candidates": rows})
         return
@@ -301,8 +296,11 @@ def select_command(archive_path: str, count: int | None, policy: str | None, see
         click.echo(f"  … {len(rows) - 20} more (use --json)")
 
 
-def _weighted_rows(state: SearchState, config: SelectionConfig) -> list[dict[str, Any]]:
-    """Each candidate of a weighting policy with its probability, most likely first."""
+def _candidate_rows(state: SearchState, config: SelectionConfig, seed: int) -> list[dict[str, Any]]:
+    """Each parent candidate with its chance to be drawn, the likeliest first: hgm's Thompson draw estimated by
+    ``evidence_rows``, a weighting's exact probabilities otherwise."""
+    if config.policy == "hgm":
+        return hgm.evidence_rows(state, seed)
     cands = selection.candidates(state)
     probs = selection.probabilities(cands, config) if cands else []
     rows = [
@@ -312,12 +310,14 @@ def _weighted_rows(state: SearchState, config: SelectionConfig) -> list[dict[str
     return sorted(rows, key=lambda r: -r["probability"])
 
 
-def _draw(rows: list[dict[str, Any]], count: int, seed: int) -> list[str]:
-    """``count`` parents drawn with replacement from the rows' probabilities."""
-    if not rows:
-        return []
-    weights = [r["probability"] for r in rows]
-    return [r["id"] for r in random.Random(seed).choices(rows, weights=weights, k=count)]
+def _draw(state: SearchState, config: SelectionConfig, count: int, seed: int) -> list[str]:
+    """The ``count`` parents a step with this seed would draw (under hgm: as many Thompson draws over clades)."""
+    if config.policy != "hgm":
+        return [c.id for c in selection.choose(selection.candidates(state), count, config, seed)]
+    parents = hgm.expansion_candidates(state)
+    evidence = [hgm.clade(state, p) for p in parents]
+    rng = random.Random(seed)
+    return [hgm.thompson(parents, evidence, rng) for _ in range(count)] if parents else []
 
 
 @click.command(name="demo")

@@ -65,10 +65,7 @@ class Generational:
 
     def _being_evaluated(self, state: SearchState) -> list[AgentState]:
         """Agents with evaluation work: checked and not yet settled, or admitted with attempts left in error."""
-        return sorted(
-            (a for a in state.agents.values() if a.status == "evaluating" or (a.admitted and a.errored)),
-            key=lambda a: a.order,
-        )
+        return sorted((state.agents[a] for a in state.unsettled), key=lambda a: a.order)
 
     def _next_task(self, state: SearchState, agent: AgentState) -> tuple[str, int] | None:
         """The first untried task of the stages ``agent`` has earned: stage k + 1 opens once stage k's tasks have

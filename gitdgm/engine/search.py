@@ -172,7 +172,7 @@ class Search:
             if isinstance(job, Expand):
                 self._barren(result)
             if isinstance(job, Settle):
-                self.state.agents[job.agent].status = result.status
+                self.state.set_status(job.agent, result.status)
             self._settled(result)
         else:
             self.state.landed(job, result.id)
@@ -181,7 +181,7 @@ class Search:
                 self._barren_in_a_row = 0
                 self.state.add_child(result)
             else:
-                self.state.agents[result.id].follow(result)
+                self.state.follow(result)
         if self.stopped and not self.report.stopped:
             self.report.stopped, self.report.exit_code = self.stopped[0], ModelUnavailable.exit_code
         return None
@@ -205,19 +205,19 @@ class Search:
             state.tried.update(self.state.untried(job.agent))  # an agent that cannot run is judged once
             if not self.state.in_flight(job.agent) and state.live:
                 self._settled(self.generation.reject(agent, self._origin(agent), outcome.removeprefix("cannot run: ")))
-                state.status = "rejected"
+                self.state.set_status(job.agent, "rejected")
             return
         self.state.landed(job, outcome)
-        state.follow(agent)
+        self.state.follow(agent)
         record = agent.record
         if self.policy.admit_early and not agent.admitted and record is not None and functional(record):
             record = finish_evaluation(self.rt, agent)  # evaluated on what it has run so far; more may follow
             self._settled(self.generation.judge(self.archive.agent(agent.commit), record, self._origin(agent)))
-            state.follow(self.archive.index.agents[job.agent])
+            self.state.follow(self.archive.index.agents[job.agent])
         if self.policy.complete(self.state, job.agent):
             record = finish_evaluation(self.rt, agent)
             self._settled(self.generation.judge(self.archive.agent(agent.commit), record, self._origin(agent)))
-            state.follow(self.archive.index.agents[job.agent])
+            self.state.follow(self.archive.index.agents[job.agent])
             self._forget_code(job.agent)
 
     def _settled(self, outcome: Outcome) -> None:

@@ -97,6 +97,8 @@ def open_runtime(
     prices = {model: (p[0], p[1]) for model, p in config.model.prices.items()}
     with contextlib.ExitStack() as stack:
         claim = stack.enter_context(owner.claim(owner.archive_key(archive.git_dir)))
+        if close := getattr(box, "close", None):  # docker: the containers it started ahead go with the block
+            stack.callback(close)
         if reaped := reaper.reap(claim, getattr(box, "client", None)):
             log.warning("gitdgm: %s", reaped)
         base_url, api_key = stack.enter_context(configured_upstream(config.model, suite_root))

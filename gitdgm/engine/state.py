@@ -100,9 +100,10 @@ class AgentState:
             self._tried = set(record.tasks) if record is not None else set()
         return self._tried
 
-    def follow(self, agent: Agent) -> None:
-        """Take the status, score and errors the archive now holds for this agent (after a job landed)."""
-        self.status, self.score, self.errored = agent.status, agent.score, int(agent.info.get("errored") or 0)
+    @property
+    def unsettled(self) -> bool:
+        """Whether it has evaluation work: checked and not yet settled, or admitted with attempts in error."""
+        return self.status == "evaluating" or (self.admitted and self.errored > 0)
 
     def untried_count(self, tasks: int) -> int:
         """Tasks of a suite of ``tasks`` not yet tried, without reading the record."""
@@ -124,6 +125,8 @@ class SearchState:
     barren: int = 0
     #: tasks submitted and not yet landed, per agent
     running: dict[str, set[str]] = field(default_factory=dict)
+    #: agents with evaluation work (``AgentState.unsettled``), kept as statuses change so no decision scans all
+    unsettled: set[str] = field(default_factory=set)
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot, tasks: tuple[str, ...], workers: int = 1) -> SearchState:
@@ -133,14 +136,28 @@ class SearchState:
         for state in agents.values():
             if state.parent in agents:
                 agents[state.parent].children.append(state.id)
-        return cls(tasks, agents, snapshot.seed().id, workers)
+        unsettled = {a.id for a in agents.values() if a.unsettled}
+        return cls(tasks, agents, snapshot.seed().id, workers, unsettled=unsettled)
 
     def add_child(self, agent: Agent) -> AgentState:
         state = _agent_state(agent, len(self.agents))
         self.agents[state.id] = state
         if state.parent in self.agents:
             self.agents[state.parent].children.append(state.id)
+        self.follow(agent)
         return state
+
+    def follow(self, agent: Agent) -> None:
+        """Take the status, score and errors the archive now holds for ``agent`` (after a job landed)."""
+        self.set_status(agent.id, agent.status, agent.score, int(agent.info.get("errored") or 0))
+
+    def set_status(self, agent: str, status: str, score: float | None = None, errored: int = 0) -> None:
+        state = self.agents[agent]
+        state.status, state.score, state.errored = status, score, errored
+        if state.unsettled:
+            self.unsettled.add(agent)
+        else:
+            self.unsettled.discard(agent)
 
     def untried(self, agent: str) -> list[str]:
         """The suite's tasks this agent has neither graded nor in flight, in the suite's order."""
@@ -192,6 +209,7 @@ class SearchState:
 def _agent_state(agent: Agent, order: int) -> AgentState:
     resolved, attempted = int(agent.info.get("resolved") or 0), int(agent.info.get("attempted") or 0)
     own = [1] * resolved + [0] * (attempted - resolved)
-    state = AgentState(agent.id, agent.parent, agent.status, own, order=order, source=agent)
-    state.follow(agent)
-    return state
+    errored = int(agent.info.get("errored") or 0)
+    return AgentState(
+        agent.id, agent.parent, agent.status, own, order=order, score=agent.score, errored=errored, source=agent
+    )

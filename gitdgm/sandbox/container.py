@@ -3,8 +3,7 @@
 All use of the docker SDK lives here (and in image.py for building). Output is read by attaching to the
 container with the log driver off, so a run that prints gigabytes fills no log file: past the hard cap the
 reader kills the container. A run takes a warm container (made and started ahead, warm.py) where one of its
-shape is ready, else starts its own; either is removed in the background once it has stopped.
-"""
+shape is ready, else starts its own; either is removed in the background once it has stopped."""
 
 from __future__ import annotations
 
@@ -29,21 +28,10 @@ from docker.types import LogConfig, Mount
 from docker.utils.socket import STDOUT, frames_iter, next_frame_header, read_exactly
 
 from gitdgm.errors import SandboxError
-from gitdgm.sandbox import owner
+from gitdgm.sandbox import owner, warm
 from gitdgm.sandbox.base import OutputCap, RunResult, check_run_args, resolve
 from gitdgm.sandbox.scratch import remove_tree
-from gitdgm.sandbox.warm import (
-    LAUNCHER,
-    READY,
-    SOCKET_SLOT,
-    Lending,
-    NotEligible,
-    Shape,
-    Staged,
-    WarmPool,
-    make_home,
-    stage,
-)
+from gitdgm.sandbox.warm import Lending, NotEligible, Shape, Staged, WarmPool
 
 DEFAULT_IMAGE = "gitdgm-sandbox:latest"
 LABEL = "gitdgm.sandbox"
@@ -90,19 +78,18 @@ def probe(image: str | None = None) -> DockerStatus:
 
 
 def leftover_containers(client: docker.DockerClient) -> list[str]:
-    """Names of gitdgm sandbox containers that still exist (there should be none between runs), once this process's
-    sandboxes are drained (their idle warm containers removed, their background removals done)."""
-    for sandbox in list(_LIVE):
-        sandbox.drain()
-    return [c.name for c in client.containers.list(all=True, filters={"label": f"{LABEL}=1"})]
+    """Names of gitdgm sandbox containers that still exist once this process's sandboxes are drained (none should)."""
+    for pool in list(_LIVE):
+        pool.drain()
+    return [c["Names"][0].lstrip("/") for c in client.api.containers(all=True, filters={"label": f"{LABEL}=1"})]
 
 
 def remove_orphans(client: docker.DockerClient, gone: Callable[[str], bool]) -> int:
     """Remove the sandbox containers whose owner is ``gone`` (a killed gitdgm leaves them running); returns how
     many. Containers without an owner label (an older gitdgm's) are left alone."""
     try:
-        found = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
-        return sum(_remove(client, c.name) for c in found if gone(c.labels.get(OWNER_LABEL, "")))
+        found = client.api.containers(all=True, filters={"label": f"{LABEL}=1"})  # as listed: none inspected, gone
+        return sum(_remove(client, c["Id"]) for c in found if gone((c["Labels"] or {}).get(OWNER_LABEL, "")))
     except (APIError, requests.RequestException) as error:
         raise SandboxError(f"docker: {str(error).splitlines()[0][:300]}") from None
 
@@ -122,10 +109,7 @@ def _remove(client: docker.DockerClient, name: str) -> bool:
 
 class DockerSandbox:
     """Runs each command in a fresh container of ``image`` as the calling uid:gid; mounts are at /gitdgm/<name>.
-
-    ``warm``: containers of the shape of recent runs are made and started ahead, in the background, at most this
-    many idle per shape (0: every run starts its own); see warm.py. ``close`` removes them (so do ``drain``,
-    ``leftover_containers`` and the exit of the process; a killed one's, the reaper)."""
+    ``warm``: at most this many idle warm containers per shape (0: none; warm.py); ``close`` removes them."""
 
     name = "docker"
     isolates = True
@@ -148,30 +132,22 @@ class DockerSandbox:
         except ImageNotFound:
             raise SandboxError(f"sandbox image {image} is missing: run `gitdgm sandbox build`") from None
         self.image, self.cpus, self.memory, self.pids_limit, self.tmp_size = image, cpus, memory, pids_limit, tmp_size
-        # The pool holds no reference to the sandbox (no cycle): a sandbox dropped unclosed is closed when collected.
+        # No reference from the pool to the sandbox: one dropped unclosed is closed when collected (or at exit).
+        ref = weakref.WeakMethod(self._prepare)
         self.pool: WarmPool[_Warm] = WarmPool(
-            _weakly(self._prepare), functools.partial(_dispose, self.client), _alive, warm
+            lambda shape: (ref() or _gone)(shape), functools.partial(_dispose, self.client), _alive, warm
         )
-        weakref.finalize(self, _shut, self.pool, self.client)
+        weakref.finalize(self, self.client.close)
+        weakref.finalize(self, self.pool.close)  # (runs first)
         self._lending = Lending()
-        _LIVE.add(self)
+        _LIVE.add(self.pool)
 
     def path(self, name: str) -> str:
         return f"{MOUNT_ROOT}/{name}"
 
-    def drain(self) -> None:
-        """Remove the idle warm containers and finish the background removals; later runs warm up again."""
-        self.pool.drain()
-
     def close(self) -> None:
         """Remove every container this sandbox made; later runs each start their own."""
         self.pool.close()
-
-    def __enter__(self) -> DockerSandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def run(
         self,
@@ -200,12 +176,13 @@ class DockerSandbox:
         env = {"HOME": "/tmp", "LANG": "C.UTF-8"} | extra
         folders = [(str(host), name not in read_only) for name, host in sources.items()]
         # Warm where a cold run's working folder exists too (docker makes a missing one, even outside the mounts).
-        warm = any(workdir == p or workdir.startswith(p.rstrip("/") + "/") for p in ["/", "/tmp", *paths.values()])
+        hot = workdir == "/" or any(workdir == p or workdir.startswith(f"{p}/") for p in ["/tmp", *paths.values()])
         try:
-            with self._lending.hold(folders, warm and self.pool.size > 0) as warm:
-                shape = Shape.of(mounts, read_only, socket is not None)
+            with self._lending.hold(folders, hot and self.pool.size > 0) as hot:
+                mine = tuple(sorted((name, name in read_only) for name in mounts))
+                shape = Shape(mine, socket is not None, owner.running().name)
                 done = self._try_warm(shape, sources, read_only, socket_file, argv, workdir, env, start + timeout,
-                                      output_limit) if warm else None  # fmt: skip
+                                      output_limit) if hot else None  # fmt: skip
                 return done or self._run_cold(argv, workdir, env, binds, start + timeout, output_limit)
         except (APIError, requests.RequestException) as error:
             raise SandboxError(f"docker sandbox: {str(error).splitlines()[0][:300]}") from None
@@ -263,45 +240,38 @@ class DockerSandbox:
                 _remove(self.client, config["name"])
 
     def _try_warm(
-        self, shape: Shape, sources: dict[str, Path], read_only: Collection[str], socket: Path | None, *run: Any
-    ) -> RunResult | None:
-        """The run (``run``: argv, cwd, env, deadline, output limit) in a warm container of ``shape``; None when
-        none is ready, the run's folders cannot be staged, or its launcher is gone before it took the command."""
+        self, shape: Shape, sources: dict[str, Path], read_only: Collection[str], socket: Path | None,
+        argv: list[str], cwd: str, env: dict[str, str], deadline: float, limit: int,
+    ) -> RunResult | None:  # fmt: skip
+        """The run in a warm container of ``shape``; None (nothing of it ran) when none is ready, the run's folders
+        cannot be staged, or the container's launcher is gone."""
         with self.pool.lease(shape) as ready:
             if ready is None:
                 return None
+            sent, stopped, staged = False, False, Staged()
             try:
-                staged = stage(ready.home, ready.slots, sources, read_only, socket)
-            except BaseException as error:
-                self.pool.later(functools.partial(_dispose, self.client, ready))
-                if isinstance(error, NotEligible):
+                warm.stage(staged, ready.home, ready.slots, sources, read_only, socket)
+                sent = True  # from here on it may run the command: it is removed before the folders go back
+                try:
+                    ready.sock._sock.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode() + b"\n")
+                except OSError:  # its launcher is gone, having run nothing
                     return None
-                raise
-            return self._run_warm(ready, staged, *run)
-
-    def _run_warm(
-        self, ready: _Warm, staged: Staged, argv: list[str], cwd: str, env: dict[str, str], deadline: float, limit: int
-    ) -> RunResult | None:
-        start = time.monotonic()
-        stopped = False
-        try:
-            try:
-                ready.sock._sock.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode() + b"\n")
-            except OSError:
+                self.pool.hits += 1
+                cap = OutputCap(limit)
+                reader = threading.Thread(target=_read, args=(ready.sock, cap, ready.container), daemon=True)
+                reader.start()
+                result = self._collect(ready.container, ready.sock, reader, cap, deadline, time.monotonic())
+                stopped = True
+                return result
+            except NotEligible:
                 return None
-            cap = OutputCap(limit)
-            reader = threading.Thread(target=_read, args=(ready.sock, cap, ready.container), daemon=True)
-            reader.start()
-            result = self._collect(ready.container, ready.sock, reader, cap, deadline, start)
-            stopped = True
-            return result
-        finally:
-            try:
-                if not stopped:
-                    _remove(self.client, ready.name)  # before the run's folders are given back
-                staged.restore()
             finally:
-                self.pool.later(functools.partial(_dispose, self.client, ready))
+                try:
+                    if sent and not stopped:
+                        _remove(self.client, ready.name)  # before the run's folders are given back
+                    staged.restore()
+                finally:
+                    self.pool.later(functools.partial(_dispose, self.client, ready))
 
     def _collect(
         self, container: Container, stream: Any, reader: threading.Thread, cap: OutputCap, deadline: float, start: float
@@ -328,11 +298,13 @@ class DockerSandbox:
 
     def _prepare(self, shape: Shape) -> _Warm:
         """A started container of ``shape`` whose launcher waits for a command (in the background thread)."""
-        home, slots = make_home(shape)
+        home, slots = warm.make_home(shape)
         binds = [Mount(self.path(name), str(slots[name]), type="bind", read_only=ro) for name, ro in shape.mounts]
         if shape.socket:
-            binds.append(Mount(_SOCKET_DIR, str(slots[SOCKET_SLOT]), type="bind", read_only=True))
-        config = self._config(["python3", "-I", "-S", "-c", LAUNCHER], "/", {"HOME": "/tmp", "LANG": "C.UTF-8"}, binds)
+            binds.append(Mount(_SOCKET_DIR, str(slots[warm.SOCKET_SLOT]), type="bind", read_only=True))
+        config = self._config(
+            ["python3", "-I", "-S", "-c", warm.LAUNCHER], "/", {"HOME": "/tmp", "LANG": "C.UTF-8"}, binds
+        )
         made = _Warm(config["name"], None, None, home, slots)
         try:
             made.container = self.client.containers.create(stdin_open=True, **config)
@@ -350,13 +322,8 @@ def _dispose(client: docker.DockerClient, made: _Warm) -> None:
     if made.sock is not None:
         _close(made.sock)
     _remove(client, made.name)
-    remove_tree(made.home)
-
-
-def _shut(pool: WarmPool[_Warm], client: docker.DockerClient) -> None:
-    """A collected (or, at exit, live) sandbox's end: its containers removed, its connections closed."""
-    pool.close()
-    client.close()
+    with owner._lock:  # not while a claim ending removes the folder it is in (warm.make_home)
+        remove_tree(made.home)
 
 
 def _close(stream: Any) -> None:
@@ -367,16 +334,8 @@ def _close(stream: Any) -> None:
         raw.close()
 
 
-def _weakly(method: Callable[[Shape], _Warm]) -> Callable[[Shape], _Warm]:
-    ref = weakref.WeakMethod(method)
-
-    def call(shape: Shape) -> _Warm:
-        alive = ref()
-        if alive is None:
-            raise NotEligible("the sandbox is gone")
-        return alive(shape)
-
-    return call
+def _gone(shape: Shape) -> _Warm:
+    raise NotEligible("the sandbox is gone")
 
 
 @dataclass
@@ -388,9 +347,8 @@ class _Warm:
     slots: dict[str, Path]
 
 
-def _alive(made: _Warm) -> bool:
-    """Its launcher still waits (it writes nothing until it has a command: a readable stream means it ended)."""
-    return not select.select([made.sock], [], [], 0)[0]
+def _alive(made: _Warm) -> bool:  # its launcher waits, silent until it has a command (readable: it ended)
+    return made.home.is_dir() and not select.select([made.sock], [], [], 0)[0]  # (a claim's end removes homes)
 
 
 def _await_ready(sock: Any, deadline: float) -> None:
@@ -398,11 +356,11 @@ def _await_ready(sock: Any, deadline: float) -> None:
     if not select.select([sock], [], [], max(deadline - time.monotonic(), 0))[0]:
         raise SandboxError("warm container: no ready line in time")
     kind, size = next_frame_header(sock)
-    if (kind, read_exactly(sock, size) if size > 0 else b"") != (STDOUT, READY):
+    if (kind, read_exactly(sock, size) if size > 0 else b"") != (STDOUT, warm.READY):
         raise SandboxError("warm container: its launcher did not start")
 
 
-_LIVE: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()  # for leftover_containers (finalize closes at exit)
+_LIVE: weakref.WeakSet[WarmPool[_Warm]] = weakref.WeakSet()  # pools whose sandbox or threads live, to drain
 
 
 def _read(stream: object, cap: OutputCap, container: Container) -> None:

@@ -1,21 +1,20 @@
-"""Warm containers for the docker sandbox: made and started ahead, in a background thread, while other runs
-execute, so that a run pays only for handing its command over and waiting (a container's start is most of a short
-run's cost). Each is used by one run only, then removed, as a cold one is; this module holds what is not docker.
+"""Warm containers for the docker sandbox: made and started ahead by background threads while other runs execute,
+so that a run pays only for handing its command over and waiting (a start is most of a short run's cost). Each
+serves one run only and is then removed, as a cold one is; this module holds what is not docker.
 
 A warm container's PID 1 is a launcher (``LAUNCHER``) that says it is ready, reads one line (the run's command,
 folder and environment) from its stdin, puts /dev/null there and ``exec``s the command, which so becomes PID 1 as
 in a cold container: same limits, user, output stream, exit status, kill and out-of-memory report.
 
-Bind mounts are fixed when a container is made, a run's folders only known when it runs. So a warm container is
-made for a ``Shape`` (mount names, which of them read-only, whether a gateway socket comes), with one fresh empty
-host folder per mount (a slot, in its own ``home``) mounted where a cold run mounts the run's folder. ``stage``
-puts the run's inputs into the slots, ``Staged.restore`` gives them back once the container has stopped:
-- a read-only folder is rebuilt in its slot with hard links (folders made, files and links linked, none opened
-  or followed); the run's folder is untouched, so concurrent runs may share it;
-- a writable folder's entries are renamed into its slot; afterwards the slot itself replaces the (then empty) run
-  folder in one rename, so the caller finds what the run left where it was, as with a bind mount, and nothing
-  the run made is opened or followed (``home`` is never mounted: the container cannot touch the slots' names);
-- the gateway socket is hard-linked into the read-only socket slot (the only entry there).
+Bind mounts are fixed when a container is made, a run's folders known only when it runs. So a warm container is
+made for a ``Shape`` (mount names, which are read-only, whether a gateway socket comes) with one fresh empty host
+folder (slot) per mount, in its own ``home`` (never mounted), mounted where a cold run mounts the run's folder.
+``stage`` puts a run's inputs into the slots; ``Staged.restore`` gives them back once the container has stopped:
+- a read-only folder is rebuilt in its slot with hard links (folders made, the rest linked; nothing opened or
+  followed); the run's folder is untouched, so concurrent runs may share it;
+- a writable folder's entries are renamed into its slot, and after the run the slot replaces the (then empty)
+  folder in one rename: the caller finds what the run left where it was, as with a bind mount, nothing followed;
+- the gateway socket is hard-linked into the read-only socket slot (its only entry).
 A run whose folders are on another filesystem, overlap, or are mounted by a concurrent run in a way that moving
 would disturb, runs cold (``Lending``).
 """
@@ -43,34 +42,22 @@ log = logging.getLogger("gitdgm.sandbox")
 SOCKET_SLOT = ".gateway"  # not a mount name (those are words)
 READY = b"gitdgm-warm-ready\n"
 LAUNCHER = f"""import json, os, sys
-os.write(1, {READY!r})
-spec = json.loads(sys.stdin.buffer.readline() or b"null")
-if not spec:
-    os._exit(0)
-null = os.open("/dev/null", os.O_RDONLY)
-os.dup2(null, 0)
-os.close(null)
-with open("/proc/self/environ", "rb") as f:
-    env = dict(os.fsdecode(e).split("=", 1) for e in f.read().split(b"\\0") if b"=" in e)
-env.update(spec["env"])
-argv = spec["argv"]
+os.write(1, {READY!r}); spec = json.loads(sys.stdin.buffer.readline() or b"null")
+if not spec: os._exit(0)
+null = os.open("/dev/null", os.O_RDONLY); os.dup2(null, 0); os.close(null)
+env = dict(os.fsdecode(e).split("=", 1) for e in open("/proc/self/environ", "rb").read().split(b"\\0") if b"=" in e)
+env.update(spec["env"]); argv, cwd = spec["argv"], spec["cwd"]
 try:
-    try:
-        os.chdir(spec["cwd"])
-    except FileNotFoundError:
-        os.makedirs(spec["cwd"])
-        os.chdir(spec["cwd"])
-    os.execvpe(argv[0], argv, env)
+    if not os.path.isdir(cwd): os.makedirs(cwd)
+    os.chdir(cwd); os.execvpe(argv[0], argv, env)
 except (OSError, ValueError) as e:
-    os.write(2, f"{{argv[0]}}: {{getattr(e, 'strerror', None) or e}}\\n".encode(errors="replace"))
-    os._exit(127)
+    os.write(2, f"{{argv[0]}}: {{getattr(e, 'strerror', None) or e}}\\n".encode(errors="replace")); os._exit(127)
 """
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 MAX_LINKED, MAX_DEPTH = 20_000, 64  # a bigger or deeper read-only tree runs cold
 IDLE_LIMIT = 300.0  # seconds an unused warm container is kept
 WAIT_FOR_PENDING = 1.0  # a run waits this long at most for a container being made, rather than start its own
-FAILURES_TO_DISABLE = 3
-THREADS = 2  # containers made at once
+FAILURES_TO_DISABLE, THREADS = 3, 2  # failures in a row that end warm containers; containers made at once
 
 
 class NotEligible(Exception):
@@ -83,23 +70,18 @@ class Shape:
     socket: bool
     owner: str  # the owner (``owner.running``) whose temporary folder holds the homes
 
-    @classmethod
-    def of(cls, names: Collection[str], read_only: Collection[str], socket: bool) -> Shape:
-        return cls(tuple(sorted((name, name in read_only) for name in names)), socket, owner.running().name)
-
 
 def make_home(shape: Shape) -> tuple[Path, dict[str, Path]]:
     """A fresh folder with one empty slot per mount (and one for the socket), in the temporary folder of the
     shape's owner; NotEligible when that owner's claim has ended."""
-    # Under owner's lock: a claim ending removes its folder under it, so no home can appear in it meanwhile.
-    with owner._lock:
+    with owner._lock:  # a claim ending removes its folder under it: no home is made (or removed) meanwhile
         claim = owner._claims[-1] if owner._claims else None
         if (claim.owner if claim else owner.me()).name != shape.owner:
             raise NotEligible("the owner changed")
         home = Path(tempfile.mkdtemp(prefix="gitdgm-warm-")).resolve()
-    names = [name for name, _ in shape.mounts] + ([SOCKET_SLOT] if shape.socket else [])
-    for name in names:
-        os.mkdir(home / name, 0o700)
+        names = [name for name, _ in shape.mounts] + ([SOCKET_SLOT] if shape.socket else [])
+        for name in names:
+            os.mkdir(home / name, 0o700)
     return home, {name: home / name for name in names}
 
 
@@ -111,27 +93,22 @@ class Staged:
 
     def restore(self) -> None:
         """Put each slot back in place of its run folder (the container must have stopped)."""
-        failed = []
-        for folder, slot, mode in self.moved:
-            try:
-                _put_back(folder, slot, mode)
-            except OSError as error:
-                failed.append(f"{folder}: {error}")
+        failed = [f"{folder}: {error}" for folder, slot, mode in self.moved if (error := _put_back(folder, slot, mode))]
         self.moved.clear()
         if failed:
             raise SandboxError(f"docker sandbox: cannot give back a run's folder: {'; '.join(failed)[:300]}")
 
 
 def stage(
-    home: Path, slots: Mapping[str, Path], sources: Mapping[str, Path], read_only: Collection[str], socket: Path | None
-) -> Staged:
-    """Put a run's folders (real paths) and socket into ``slots``; NotEligible (everything moved back) when they
-    cannot go there."""
+    staged: Staged, home: Path, slots: Mapping[str, Path], sources: Mapping[str, Path], read_only: Collection[str],
+    socket: Path | None,
+) -> None:  # fmt: skip
+    """Put a run's folders (real paths) and socket into ``slots``, noting in ``staged`` what to give back (also
+    when this fails midway: NotEligible, or an interruption)."""
     device = os.stat(home).st_dev
     for path in [*sources.values(), *([socket] if socket else [])]:
         if os.stat(path, follow_symlinks=False).st_dev != device or _overlap(path, home):
             raise NotEligible(f"{path} is on another filesystem, or holds the warm home")
-    staged = Staged()
     try:
         if socket is not None:
             os.link(socket, slots[SOCKET_SLOT] / socket.name, follow_symlinks=False)
@@ -141,10 +118,8 @@ def stage(
                 _link_tree(sources[name], slots[name])
             else:
                 _move_in(sources[name], slots[name], staged)
-    except (OSError, NotEligible) as error:
-        staged.restore()
+    except OSError as error:
         raise NotEligible(str(error)) from None
-    return staged
 
 
 def _move_in(folder: Path, slot: Path, staged: Staged) -> None:
@@ -160,23 +135,27 @@ def _move_in(folder: Path, slot: Path, staged: Staged) -> None:
         os.close(dst)
 
 
-def _put_back(folder: Path, slot: Path, mode: int) -> None:
+def _put_back(folder: Path, slot: Path, mode: int) -> OSError | None:
     """``slot`` (ours: its name is not in the container) replaces the empty ``folder``; else its entries go back."""
-    os.chmod(slot, stat.S_IRWXU)  # the run may have changed the mounted folder's mode
-    fd = os.open(slot, _DIR)
     try:
+        os.chmod(slot, stat.S_IRWXU)  # the run may have changed the mounted folder's mode
+        fd = os.open(slot, _DIR)
         try:
-            os.rename(slot, folder)  # replaces an empty folder in one step
-        except OSError:
-            back = os.open(folder, _DIR)
             try:
-                for name in os.listdir(fd):
-                    os.rename(name, name, src_dir_fd=fd, dst_dir_fd=back)
-            finally:
-                os.close(back)
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
+                os.rename(slot, folder)  # replaces an empty folder in one step
+            except OSError:
+                back = os.open(folder, _DIR)
+                try:
+                    for name in os.listdir(fd):
+                        os.rename(name, name, src_dir_fd=fd, dst_dir_fd=back)
+                finally:
+                    os.close(back)
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        return error
+    return None
 
 
 def _link_tree(source: Path, slot: Path) -> None:
@@ -225,7 +204,7 @@ class Lending:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._held: list[tuple[list[str], list[str], list[str]]] = []  # per run: folders, writable ones, lent ones
+        self._held: list[tuple[list[str], list[str], list[str]]] = []  # per run (see _meets)
 
     @contextlib.contextmanager
     def hold(self, folders: Sequence[tuple[str, bool]], warm: bool) -> Iterator[bool]:
@@ -246,7 +225,7 @@ class Lending:
                 self._held.remove(entry)
                 self._cond.notify_all()
 
-    def _meets(self, paths: list[str], which: int) -> bool:
+    def _meets(self, paths: list[str], which: int) -> bool:  # which: 0 folders, 1 writable ones, 2 lent ones
         return any(_overlap(p, q) for held in self._held for q in held[which] for p in paths)
 
 
@@ -269,10 +248,10 @@ class WarmPool(Generic[W]):
         self._pending: collections.Counter[Shape] = collections.Counter()  # wanted or being made
         self._making: collections.Counter[Shape] = collections.Counter()
         self._running: collections.Counter[Shape] = collections.Counter()
-        self._busy = self._generation = self._failures = 0
+        self._busy = self._generation = self._failures = self._threads = 0  # _threads: alive, at most THREADS
         self._closed = False
-        self._threads = 0  # background threads alive (at most THREADS)
         self.disabled = ""  # why warm containers are no longer made
+        self.hits = 0  # runs served by a warm container (the sandbox counts them)
 
     @contextlib.contextmanager
     def lease(self, shape: Shape) -> Iterator[W | None]:
@@ -280,11 +259,12 @@ class WarmPool(Generic[W]):
         with self._cond:
             self._running[shape] += 1
             got = self._take(shape)
-            if not (self._closed or self.disabled or self.size <= 0):
-                while len(self._idle[shape]) + self._pending[shape] < min(self.size, self._running[shape] + 1):
-                    self._pending[shape] += 1
-                    self._wanted.append((self._generation, shape))
-                self._wake()
+            while self._open and len(self._idle[shape]) + self._pending[shape] < min(
+                self.size, self._running[shape] + 1
+            ):
+                self._pending[shape] += 1
+                self._wanted.append((self._generation, shape))
+            self._wake()
         try:
             yield got
         finally:
@@ -321,8 +301,16 @@ class WarmPool(Generic[W]):
             self._closed = True
         self.drain()
 
+    def idle(self) -> int:
+        with self._cond:
+            return sum(map(len, self._idle.values()))
+
+    @property
+    def _open(self) -> bool:
+        return not (self._closed or self.disabled or self.size <= 0)
+
     def _take(self, shape: Shape) -> W | None:
-        if self._closed or self.disabled or self.size <= 0:
+        if not self._open:
             return None
         deadline = time.monotonic() + WAIT_FOR_PENDING
         while True:
