@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,18 @@ def branches(path: Path, prefix: str = "refs/heads/dgm/") -> dict[str, str]:
     """ref name → commit for every ref under ``prefix``."""
     lines = git(path, "for-each-ref", "--format=%(refname) %(objectname)", prefix).splitlines()
     return dict(line.split() for line in lines)
+
+
+def assert_valid(path: Path) -> dict[str, dict]:
+    """fsck passes, every note is TOML, every dgm/ branch has one, and no two live agents share a tree."""
+    git(path, "fsck", "--strict", "--no-progress")
+    records = notes(path)
+    for ref, commit in branches(path).items():
+        assert commit in records, f"{ref} has no note"
+    by_tree: dict[str, list[str]] = defaultdict(list)
+    for commit in records:
+        by_tree[git(path, "rev-parse", f"{commit}^{{tree}}").strip()].append(commit)
+    for commits in by_tree.values():
+        live = [c for c in commits if records[c]["status"] != "rejected"]
+        assert len(live) <= 1, f"agents {live} have the same tree and none is recorded as a duplicate"
+    return records

@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from step_helpers import copy_archive, gitdgm, make_archive, notes, set_scenarios
-from test_step_faults import assert_valid
+from step_helpers import assert_valid, copy_archive, gitdgm, make_archive, notes, set_scenarios
 
 import gitdgm.engine.generation as generation_module
 import gitdgm.engine.search as search_module

@@ -11,13 +11,13 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 import tomli_w
 from step_helpers import (
     PHASES,
+    assert_valid,
     branches,
     copy_archive,
     git,
@@ -50,21 +50,6 @@ def ready(tmp_path_factory: pytest.TempPathFactory, fresh: Path) -> Path:
         outcome = Generation(rt, Journal(archive, "fixture")).settle(archive.load().seed(), "pending")
     assert outcome.status == "evaluated" and outcome.score == pytest.approx(0.5)
     return path
-
-
-def assert_valid(path: Path) -> dict[str, dict]:
-    """fsck passes, every note is TOML, every dgm/ branch has one, and no two live agents share a tree."""
-    git(path, "fsck", "--strict", "--no-progress")
-    records = notes(path)
-    for ref, commit in branches(path).items():
-        assert commit in records, f"{ref} has no note"
-    by_tree: dict[str, list[str]] = defaultdict(list)
-    for commit in records:
-        by_tree[git(path, "rev-parse", f"{commit}^{{tree}}").strip()].append(commit)
-    for commits in by_tree.values():
-        live = [c for c in commits if records[c]["status"] != "rejected"]
-        assert len(live) <= 1, f"agents {live} have the same tree and none is recorded as a duplicate"
-    return records
 
 
 @pytest.mark.parametrize("phase", PHASES)
