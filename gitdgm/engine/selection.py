@@ -11,23 +11,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from gitdgm.archive import Snapshot
 from gitdgm.config import SelectionConfig
-from gitdgm.engine.state import SearchState
-
-
-@dataclass(frozen=True)
-class Candidate:
-    id: str
-    parent: str | None
-    score: float
-    children: int  # admitted children
-    order: int = 0  # creation order: the newest agent has the highest
-
+from gitdgm.engine.state import Candidate, SearchState
 
 Policy = Callable[[Sequence[Candidate], SelectionConfig], list[float]]
 
@@ -69,9 +57,7 @@ def _sigmoid(x: float) -> float:
 def candidates(source: SearchState | Snapshot) -> list[Candidate]:
     """Admitted agents with a score, in a stable order (so a seed reproduces a choice)."""
     state = source if isinstance(source, SearchState) else SearchState.from_snapshot(source, ())
-    admitted = sorted((a for a in state.agents.values() if a.admitted), key=lambda a: a.id)
-    children = Counter(a.parent for a in admitted)
-    return [Candidate(a.id, a.parent, a.score or 0.0, children[a.id], a.order) for a in admitted]
+    return state.candidates()
 
 
 def probabilities(cands: Sequence[Candidate], config: SelectionConfig) -> list[float]:

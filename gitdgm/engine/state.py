@@ -6,6 +6,7 @@ so a policy's decision never reloads the archive. Policies only read it and retu
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -65,6 +66,17 @@ class Policy(Protocol):
     def best(self, state: SearchState) -> str | None:
         """The agent this policy believes best (what a run reports as its result)."""
         ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An admitted agent as a generational policy weighs it."""
+
+    id: str
+    parent: str | None
+    score: float
+    children: int  # admitted children
+    order: int = 0  # creation order: the newest agent has the highest
 
 
 @dataclass
@@ -127,17 +139,27 @@ class SearchState:
     running: dict[str, set[str]] = field(default_factory=dict)
     #: agents with evaluation work (``AgentState.unsettled``), kept as statuses change so no decision scans all
     unsettled: set[str] = field(default_factory=set)
+    #: the admitted agents as candidates, by id, kept as statuses change (a draw does not rebuild 10,000)
+    _candidates: dict[str, Candidate] = field(default_factory=dict, repr=False)
+    _candidate_ids: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot, tasks: tuple[str, ...], workers: int = 1) -> SearchState:
         """Each agent's outcomes come from its summary (resolved of attempted), so no full record is read."""
         ordered = sorted(snapshot.agents.values(), key=lambda a: (a.info.get("created_at") or "", a.id))
         agents = {a.id: _agent_state(a, n) for n, a in enumerate(ordered)}
-        for state in agents.values():
-            if state.parent in agents:
-                agents[state.parent].children.append(state.id)
+        for agent in agents.values():
+            if agent.parent in agents:
+                agents[agent.parent].children.append(agent.id)
         unsettled = {a.id for a in agents.values() if a.unsettled}
-        return cls(tasks, agents, snapshot.seed().id, workers, unsettled=unsettled)
+        search = cls(tasks, agents, snapshot.seed().id, workers, unsettled=unsettled)
+        search._candidate_ids = sorted(a.id for a in agents.values() if a.admitted)
+        search._candidates = {a: search._candidate(a) for a in search._candidate_ids}
+        return search
+
+    def candidates(self) -> list[Candidate]:
+        """The admitted agents, by id (a stable order, so that a seed reproduces a draw)."""
+        return [self._candidates[a] for a in self._candidate_ids]
 
     def add_child(self, agent: Agent) -> AgentState:
         state = _agent_state(agent, len(self.agents))
@@ -153,11 +175,27 @@ class SearchState:
 
     def set_status(self, agent: str, status: str, score: float | None = None, errored: int = 0) -> None:
         state = self.agents[agent]
+        was_admitted = state.admitted
         state.status, state.score, state.errored = status, score, errored
         if state.unsettled:
             self.unsettled.add(agent)
         else:
             self.unsettled.discard(agent)
+        if state.admitted != was_admitted:
+            if state.admitted:
+                bisect.insort(self._candidate_ids, agent)
+            else:
+                self._candidate_ids.remove(agent)
+                self._candidates.pop(agent, None)
+            if state.parent in self._candidates:  # its count of admitted children changed
+                self._candidates[state.parent] = self._candidate(state.parent)
+        if state.admitted:
+            self._candidates[agent] = self._candidate(agent)
+
+    def _candidate(self, agent: str) -> Candidate:
+        state = self.agents[agent]
+        children = sum(1 for c in state.children if self.agents[c].admitted)
+        return Candidate(state.id, state.parent, state.score or 0.0, children, state.order)
 
     def untried(self, agent: str) -> list[str]:
         """The suite's tasks this agent has neither graded nor in flight, in the suite's order."""
