@@ -90,10 +90,14 @@ class ModelConfig:
         return {self.role("agent").name, self.role("diagnosis").name}
 
 
+PolicyName = Literal["dgm", "hgm", "latest", "best", "random"]
+POLICY_NAMES: tuple[str, ...] = typing.get_args(PolicyName)
+
+
 @dataclass
 class SelectionConfig:
     #: dgm (the paper), hgm (the Huxley-Gödel Machine), latest (no open-ended exploration), best, random
-    policy: Literal["dgm", "hgm", "latest", "best", "random"] = "dgm"
+    policy: PolicyName = "dgm"
     #: children per generation (the generational policies)
     parents: int = 2
     #: sigmoid steepness λ and midpoint α0 of the dgm policy

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from gitdgm.cli.options import FC
-from gitdgm.config import Config, unpriced_budget
+from gitdgm.config import POLICY_NAMES, Config, unpriced_budget
 from gitdgm.errors import ConfigError
 
 
@@ -41,7 +41,15 @@ def with_budget(config: Config, budget: str | None) -> Config:
     return config
 
 
-POLICIES = ("dgm", "hgm", "latest", "best", "random")
+def policy_option(default: str | None = None) -> Callable[[FC], FC]:
+    """``--policy``: one of gitdgm.toml's ``selection.policy`` names (default: the archive's)."""
+    if default is None:
+        return click.option(
+            "--policy", type=click.Choice(POLICY_NAMES), help="Search policy (default: selection.policy)."
+        )
+    return click.option(
+        "--policy", type=click.Choice(POLICY_NAMES), default=default, show_default=True, help="Search policy."
+    )
 
 
 def search_options(func: FC) -> FC:
@@ -50,9 +58,7 @@ def search_options(func: FC) -> FC:
     func = click.option(
         "--max-evals", type=click.IntRange(min=1), help="Stop after this many task evaluations (the budget)."
     )(func)
-    return click.option("--policy", type=click.Choice(POLICIES), help="Search policy (default: selection.policy).")(
-        func
-    )
+    return policy_option()(func)
 
 
 def with_policy(config: Config, policy: str | None) -> Config:

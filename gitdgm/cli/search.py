@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gitdgm.archive import Archive
-from gitdgm.cli.budget import POLICIES, budget_option, search_options, with_budget, with_policy
+from gitdgm.cli.budget import budget_option, policy_option, search_options, with_budget, with_policy
 from gitdgm.cli.options import (
     FC,
     archive_option,
@@ -264,7 +264,7 @@ def _print_report(report: StepReport, as_json: bool, summary_file: Path | None) 
 @click.command(name="select")
 @archive_option()
 @click.option("-k", "count", type=int, default=None, help="Parents to draw (default: selection.parents).")
-@click.option("--policy", type=click.Choice(POLICIES), help="Search policy (default: selection.policy).")
+@policy_option()
 @_seed_option("RNG seed (default: random; printed).")
 @json_option()
 def select_command(archive_path: str, count: int | None, policy: str | None, seed: int | None, as_json: bool) -> None:
@@ -330,7 +330,7 @@ def _draw(state: SearchState, config: SelectionConfig, count: int, seed: int) ->
 @click.option("--generations", type=int, default=3, show_default=True)
 @_parents_option("Children per generation.", default=2)
 @click.option("--tasks", type=int, default=6, show_default=True, help="Builtin tasks in the demo suite.")
-@click.option("--policy", type=click.Choice(POLICIES), default="dgm", show_default=True, help="Search policy.")
+@policy_option(default="dgm")
 @click.option(
     "--max-evals", type=click.IntRange(min=1), help="Task evaluations to spend (hgm: default 4 per generation)."
 )

@@ -312,8 +312,9 @@ class Search:
             code, spec = self._agent_code(agent)
         except AgentSpecError as exc:
             return f"cannot run: {exc}"
-        if self.rt.gateway.budget_exhausted or self.stopped:
-            raise BudgetExceeded("the budget is spent") if not self.stopped else ModelUnavailable(self.stopped[0])
+        if self.stopped:  # another task found the model down while this one waited for a worker
+            raise ModelUnavailable(self.stopped[0])
+        self.rt.gateway.check_budget()
         task = self.tasks[job.task]
         if self._stage_opens(job):
             stage_size = sum(1 for number in self.stages.values() if number == job.stage)
