@@ -102,25 +102,8 @@ class Snapshot:
         )
 
     def duplicate_of(self, tree: str, exclude: str | None = None) -> Agent | None:
-        """Another agent with the same tree, which identical trees make the same agent: an evaluated one, one
-        rejected for its own reasons, or, between children still unsettled (made at once by several workers),
-        the one made first (by creation time, then id, so that both twins agree which one stays)."""
-        me = self.agents.get(exclude) if exclude is not None else None
-        me = me if me is not None and me.status in ("pending", "evaluating") else None
+        """An evaluated or rejected agent with the same tree: identical trees are the same agent."""
         for agent in list(self.agents.values()):
-            if agent.tree != tree or agent.id == exclude:
-                continue
-            if agent.status == "evaluated" or (agent.status == "rejected" and not _a_duplicate(agent)):
-                return agent
-            if me is not None and agent.status in ("pending", "evaluating") and _made_before(agent, me):
+            if agent.tree == tree and agent.id != exclude and agent.status in ("evaluated", "rejected"):
                 return agent
         return None
-
-
-def _made_before(agent: Agent, other: Agent) -> bool:
-    return (agent.info.get("created_at") or "", agent.id) < (other.info.get("created_at") or "", other.id)
-
-
-def _a_duplicate(agent: Agent) -> bool:
-    """Rejected as a twin of another agent (which is then the one kept)."""
-    return agent.record is not None and "duplicate_of" in agent.record.data

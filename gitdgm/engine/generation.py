@@ -9,6 +9,7 @@ finished by the next one.
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any
 
 from gitdgm.archive import Agent, Archive, Record
@@ -33,6 +34,8 @@ class Generation:
         self.rt = rt
         self.journal = journal
         self.report = report or StepReport(step=journal.step_id)
+        self._claims: dict[str, str] = {}  # tree → the agent checked for it in this run (not yet settled in git)
+        self._claims_lock = threading.Lock()
 
     @property
     def archive(self) -> Archive:
@@ -63,7 +66,10 @@ class Generation:
         parent = index.agents.get(agent.parent) if agent.parent else None
         if parent is not None and agent.tree == parent.tree:
             return self.reject(agent, origin, "empty self-modification: the tree equals its parent's")
-        duplicate = index.duplicate_of(agent.tree, exclude=agent.id)
+        with self._claims_lock:  # twins made at once by two workers: the first to get here is the agent
+            duplicate = index.duplicate_of(agent.tree, exclude=agent.id)
+            claimant = self._claims.setdefault(agent.tree, agent.id) if duplicate is None else agent.id
+        duplicate = duplicate or (index.agents.get(claimant) if claimant != agent.id else None)
         if duplicate is not None:
             return self.reject(
                 agent, origin, f"duplicate of agent {duplicate.id} (same tree)", duplicate_of=duplicate.id
