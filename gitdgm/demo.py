@@ -114,7 +114,7 @@ def demo_script(tasks: list[Task], lessons: int = len(LESSONS)) -> dict[str, Any
     for task in tasks:
         problem = {"user": re.escape(task.problem.strip()[:80])}
         needed = taught[: LESSONS_NEEDED.get(task.difficulty, len(taught))]
-        solve = {"name": f"solve-{task.id}", "turns": _solution_turns(task)}
+        solve = {"name": f"solve-{task.id}", "turns": solution_turns(task)}
         if not needed:
             scenarios.append({**solve, "match": problem})
         else:
@@ -134,7 +134,8 @@ def _having(lessons: tuple[Lesson, ...]) -> str:
     return "".join(f"(?=.*{re.escape(lesson.line())})" for lesson in lessons)
 
 
-def _solution_turns(task: Task) -> list[dict[str, Any]]:
+def solution_turns(task: Task) -> list[dict[str, Any]]:
+    """Scripted turns that write ``task``'s reference solution into the repository, then stop."""
     with tempfile.TemporaryDirectory() as tmp:
         task.write_solution(Path(tmp))
         files = {p.relative_to(tmp).as_posix(): p.read_text() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}

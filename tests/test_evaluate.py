@@ -144,8 +144,8 @@ def test_shards_split_each_stage_round_robin() -> None:
 
 
 def test_stages_take_the_next_tasks_in_suite_order() -> None:
-    assert stage_tasks(tuple("abcde"), [2, 2]) == [["a", "b"], ["c", "d"]]  # type: ignore[arg-type]
-    assert stage_tasks(tuple("abc"), [2, 5, 1]) == [["a", "b"], ["c"]]  # type: ignore[arg-type]
+    assert stage_tasks(tuple("abcde"), [2, 2]) == [["a", "b"], ["c", "d"]]
+    assert stage_tasks(tuple("abc"), [2, 5, 1]) == [["a", "b"], ["c"]]
 
 
 def test_logs_round_trip_and_garbage_reads_as_empty() -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gitdgm.archive import Agent, Record
 from gitdgm.archive.record import now
@@ -29,6 +30,7 @@ from gitdgm.suites.grade import Grade
 
 log = logging.getLogger(__name__)
 LOG_LIMIT = 30_000
+T = TypeVar("T")
 TAMPERING_SHOWN = 20  # in the note, which every load reads: a flood of dropped files must not bloat it
 
 
@@ -52,9 +54,10 @@ class Shard:
         return position % self.count == self.index - 1
 
 
-def stage_tasks(tasks: tuple[Task, ...], stages: list[int]) -> list[list[Task]]:
-    """Stage k takes the next ``stages[k]`` tasks of the suite's order."""
-    out, start = [], 0
+def stage_tasks(tasks: Sequence[T], stages: Sequence[int]) -> list[list[T]]:
+    """Stage k takes the next ``stages[k]`` tasks of the suite's order (tasks or their ids)."""
+    out: list[list[T]] = []
+    start = 0
     for size in stages:
         out.append(list(tasks[start : start + size]))
         start += size

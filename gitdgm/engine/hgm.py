@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,11 @@ def clade(state: SearchState, agent: str) -> list[int]:
     for descendant in state.descendants(agent):
         out.extend(state.agents[descendant].own)
     return out
+
+
+def own(state: SearchState, agent: str) -> list[int]:
+    """The agent's own outcomes (a new list)."""
+    return list(state.agents[agent].own)
 
 
 def beta_parameters(evidence: Sequence[int], scale: float = 1.0) -> tuple[float, float]:
@@ -85,6 +90,9 @@ class HgmPolicy:
     alpha: float = 0.6
     cooldown: bool = False
     min_evals_best: int = 10
+    #: what a parent is drawn by: its clade's outcomes (HGM); ``own`` outcomes only is the ablation that shows
+    #: what the clade estimate itself adds (benchmarks/search/study.py)
+    parent_evidence: Callable[[SearchState, str], list[int]] = clade
 
     name = "hgm"
     admit_early = True
@@ -111,7 +119,7 @@ class HgmPolicy:
 
     def _expand(self, state: SearchState, parents: list[str], reason: str) -> Expand:
         """Thompson over clade evidence; the draw records what the choice was based on."""
-        evidence = [clade(state, p) for p in parents]
+        evidence = [self.parent_evidence(state, p) for p in parents]
         parent = thompson(parents, evidence, self.rng, self._scale(state))
         chosen = evidence[parents.index(parent)]
         draw = {"policy": self.name, "reason": reason, "candidates": len(parents)}

@@ -162,12 +162,16 @@ class SearchState:
         return [self._candidates[a] for a in self._candidate_ids]
 
     def add_child(self, agent: Agent) -> AgentState:
-        state = _agent_state(agent, len(self.agents))
-        self.agents[state.id] = state
-        if state.parent in self.agents:
-            self.agents[state.parent].children.append(state.id)
+        state = self.add(_agent_state(agent, len(self.agents)))
         self.follow(agent)
         return state
+
+    def add(self, agent: AgentState) -> AgentState:
+        """A new agent in the tree (its status is taken by ``set_status``)."""
+        self.agents[agent.id] = agent
+        if agent.parent in self.agents:
+            self.agents[agent.parent].children.append(agent.id)
+        return agent
 
     def follow(self, agent: Agent) -> None:
         """Take the status, score and errors the archive now holds for ``agent`` (after a job landed)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from gitdgm.archive.lock import archive_lock
@@ -21,8 +22,9 @@ from gitdgm.engine.generation import Generation
 from gitdgm.engine.generational import Generational
 from gitdgm.engine.hgm import HgmPolicy
 from gitdgm.engine.journal import Journal
+from gitdgm.engine.progress import Progress
 from gitdgm.engine.report import Outcome, StepReport
-from gitdgm.engine.search import RunSettings, Search, new_run
+from gitdgm.engine.search import Search, new_run
 from gitdgm.engine.services import Runtime
 from gitdgm.engine.state import Policy
 from gitdgm.errors import ArchiveError, BudgetExceeded, InfrastructureError, ModelUnavailable
@@ -73,7 +75,9 @@ def run_step(
                     resume,
                 )
                 report.seed, report.run = settings.seed, settings.id
-                policy = make_policy(config, rt, report, parents or config.selection.parents, settings, generations)
+                tasks = [t.id for t in rt.suite.tasks]
+                chosen = parents or config.selection.parents
+                policy = make_policy(config, tasks, report, chosen, settings.seed, generations, rt.progress)
                 search = Search(generation, policy, settings)
                 search.run()
                 report.workers, report.utilisation = settings.workers, search.usage.utilisation(settings.workers)
@@ -103,17 +107,21 @@ def run_step(
 
 
 def make_policy(
-    config: Config, rt: Runtime, report: StepReport, parents: int, settings: RunSettings, generations: int | None
+    config: Config,
+    tasks: Sequence[str],
+    report: StepReport,
+    parents: int,
+    seed: int,
+    generations: int | None,
+    progress: Progress | None = None,
 ) -> Policy:
-    """The configured policy: HGM's, or a weighting on the DGM's generational schedule."""
+    """The configured policy over a suite's task ids: HGM's, or a weighting on the DGM's generational schedule
+    (no runtime needed, so a simulated landscape runs the same policies: benchmarks/search)."""
     if config.selection.policy == "hgm":
         selection = config.selection
-        rng = random.Random(settings.seed)
-        return HgmPolicy(rng, selection.widening, selection.cooldown, selection.best_min_evals)
-    stages = [[t.id for t in stage] for stage in stage_tasks(rt.suite.tasks, config.eval.stages)]
-    return Generational(
-        config, stages, report, parents=parents, seed=settings.seed, generations=generations, progress=rt.progress
-    )
+        return HgmPolicy(random.Random(seed), selection.widening, selection.cooldown, selection.best_min_evals)
+    stages = stage_tasks(tasks, config.eval.stages)
+    return Generational(config, stages, report, parents=parents, seed=seed, generations=generations, progress=progress)
 
 
 def _interrupted(previous: dict[str, Any] | None) -> list[Outcome]:

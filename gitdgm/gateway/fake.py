@@ -94,7 +94,7 @@ from gitdgm.gateway.handler import peer_closed
 from gitdgm.gateway.script import Script, load_script, reply_body, stream_body
 from gitdgm.gateway.upstream import error_object
 
-ScriptSource = str | Path | Mapping[str, Any]
+ScriptSource = str | Path | Mapping[str, Any] | Script
 
 
 class ClientGone(Exception):
@@ -106,7 +106,7 @@ class FakeUpstream:
     whose client went away while they waited, ``in_flight_max`` is the most requests answered at once."""
 
     def __init__(self, script: ScriptSource, port: int = 0) -> None:
-        self.script: Script = load_script(script)
+        self.script: Script = script if isinstance(script, Script) else load_script(script)
         self.requests_seen: list[dict[str, Any]] = []
         self.cancelled: list[dict[str, Any]] = []
         self.in_flight_max = 0
@@ -252,6 +252,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ClientGone:
             self.close_connection = True
             return
+        except Exception as exc:  # a script's own bug answers 500 saying what it was, rather than hanging up
+            status, headers = 500, {}
+            payload = error_object(f"scripted upstream failed: {type(exc).__name__}: {exc}", "server_error")
         streamed = isinstance(payload, bytes)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
