@@ -13,8 +13,8 @@ GRID = 20  # points on the plotted curve
 def quality_at(run: Run, spent: float) -> float:
     """The true quality of the best-belief agent once ``spent`` evaluations were spent (before the first landed
     job: the first curve entry's)."""
-    last = run.curve[0][1] if run.curve else run.quality
-    for evals, quality in run.curve:
+    last = run.curve[0][2] if run.curve else run.quality
+    for evals, _expansions, quality in run.curve:
         if evals > spent:
             break
         last = quality

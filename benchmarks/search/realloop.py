@@ -132,50 +132,50 @@ def real_run(
     is first evaluated on every task (outside the budget, as an in-memory run starts), then the configured policy
     spends ``budget`` evaluations."""
     chosen = landscape_tasks(tasks)
-    write_demo_suite(chosen, directory / "suite")
-    order = {"schema": 1, "name": "landscape", "order": [t.id for t in chosen]}  # the in-memory run's order
-    (directory / "suite" / "suite.toml").write_text(tomli_w.dumps(order))
     landscape = Landscape(params, seed=seed, tasks=[t.id for t in chosen])
-    seed_dir = directory / "seed"
-    shutil.copytree(seed_agent_dir(), seed_dir)
-    with (seed_dir / PROMPT).open("a") as prompt:
-        prompt.write("\n" + landscape.seed_genome().line() + "\n")
-    archive, _ = init_archive(directory / "archive", seed_dir)
-    script = LandscapeScript.of(landscape, chosen)
-    with FakeUpstream(script) as model:
+    archive = _experiment(directory, chosen, landscape)
+    with FakeUpstream(LandscapeScript.of(landscape, chosen)) as model:
         config = copy.deepcopy(config)
         config.model.name, config.model.base_url = "scripted", model.base_url
-        config.eval.suite, config.sandbox.backend, config.selfmod.meta_agent = (
-            str(directory / "suite"),
-            "process",
-            meta_agent,
-        )
+        config.eval.suite = str(directory / "suite")
+        config.sandbox.backend = "process"
+        config.selfmod.meta_agent = meta_agent
         seeding = copy.deepcopy(config)
         seeding.selection.policy = "hgm"  # hgm evaluates the seed on every task, uncounted, then stops at 0
         with open_runtime(archive, seeding) as rt:
             run_step(rt, generations=None, max_evals=0, workers=workers)
         with open_runtime(archive, config) as rt:
             report = run_step(rt, seed=seed, generations=None, max_evals=budget, workers=workers)
-    archive.load()
-    index = archive.index
-    genomes = {a.id: _genome(archive, a.commit) for a in index.agents.values()}
     run = Run(config.selection.policy, seed, budget, evaluations=report.evaluations)
-    run.agents = sum(1 for a in index.agents.values() if a.status != "rejected")
-    run.barren = sum(1 for a in index.agents.values() if a.status == "rejected")
-    run.best = genomes[report.best].id if report.best else None
-    run.quality = landscape.quality(genomes[report.best]) if report.best else 0.0
-    for agent in index.agents.values():
-        record = agent.record
-        graded = [
-            t for t in (record.tasks.values() if record else ()) if t.get("outcome") in ("resolved", "unresolved")
-        ]
-        run.outcomes[genomes[agent.id].id] = (sum(t["outcome"] == "resolved" for t in graded), len(graded))
+    archive.load()
+    agents = archive.index.agents
+    genomes = {a.id: _genome(archive, a.commit) for a in agents.values()}
+    run.agents = sum(1 for a in agents.values() if a.status != "rejected")
+    run.barren = len(agents) - run.agents
+    if report.best:
+        run.best, run.quality = genomes[report.best].id, landscape.quality(genomes[report.best])
+    for agent in agents.values():
+        tasks_run = agent.record.tasks.values() if agent.record else ()
+        graded = [t["outcome"] for t in tasks_run if t.get("outcome") in GRADED]
+        run.outcomes[genomes[agent.id].id] = (graded.count("resolved"), len(graded))
     return run
 
 
+def _experiment(directory: Path, tasks: list[Task], landscape: Landscape) -> Archive:
+    """An archive whose seed agent carries the landscape's seed genome, and a suite of ``tasks`` in their order."""
+    write_demo_suite(tasks, directory / "suite")
+    order = {"schema": 1, "name": "landscape", "order": [t.id for t in tasks]}  # the in-memory run's order
+    (directory / "suite" / "suite.toml").write_text(tomli_w.dumps(order))
+    seed_dir = directory / "seed"
+    shutil.copytree(seed_agent_dir(), seed_dir)
+    with (seed_dir / PROMPT).open("a") as prompt:
+        prompt.write("\n" + landscape.seed_genome().line() + "\n")
+    archive, _seed = init_archive(directory / "archive", seed_dir)
+    return archive
+
+
 def _genome(archive: Archive, commit: str) -> Genome:
-    blob = archive.repo[commit].tree / PROMPT
-    genome = Genome.parse(blob.data.decode())
+    genome = Genome.parse(archive.file_text(commit, PROMPT) or "")
     if genome is None:
         raise ValueError(f"agent {commit[:12]} has no genome line in {PROMPT}")
     return genome

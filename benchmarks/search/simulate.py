@@ -49,8 +49,9 @@ class Run:
     policy: str
     seed: int
     budget: int
-    #: (evaluations spent, true quality of the agent the policy then believed best), after each job landed
-    curve: list[tuple[int, float]] = field(default_factory=list)
+    #: (evaluations spent, expansions started, true quality of the agent the policy then believed best), after
+    #: each job landed
+    curve: list[tuple[int, int, float]] = field(default_factory=list)
     agents: int = 0
     barren: int = 0
     evaluations: int = 0
@@ -61,9 +62,10 @@ class Run:
     #: every child made, by genome id, with its (resolved, graded) tasks; (0, 0) for one the check rejected
     outcomes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def budget_to_reach(self, quality: float) -> int | None:
-        """Evaluations spent when the best-belief agent was first at least this good (None: never)."""
-        return next((spent for spent, q in self.curve if q >= quality), None)
+    def budget_to_reach(self, quality: float, expansion_cost: float = 0.0) -> float | None:
+        """What was spent when the best-belief agent was first at least this good (None: never): evaluations, plus
+        ``expansion_cost`` evaluations' worth for each expansion (a self-modification costs model calls too)."""
+        return next((e + expansion_cost * x for e, x, q in self.curve if q >= quality), None)
 
 
 MetaAgent = Literal["self", "seed"]
@@ -91,6 +93,7 @@ class Simulation:
         self.genomes: dict[str, Genome] = {}
         self.expansions: dict[str, int] = {}  # children asked of each parent so far
         self._barren_in_a_row = 0
+        self._expansions_started = 0
         root = landscape.seed_genome()
         self.state = SearchState(landscape.tasks, {}, root.id, workers, max_evals=budget)
         seed_state = self.state.add(self._agent(root, None))
@@ -128,6 +131,7 @@ class Simulation:
         """Draw what the job will find (as it starts, in the order a real run's workers ask the model); returns
         how it lands."""
         if isinstance(job, Expand):
+            self._expansions_started += 1
             parent = self.genomes[job.parent]
             k = self.expansions.get(parent.id, 0)
             self.expansions[parent.id] = k + 1
@@ -161,8 +165,9 @@ class Simulation:
     def _observe(self) -> None:
         best = self.policy.best(self.state)
         quality = self.landscape.quality(self.genomes[best]) if best is not None else 0.0
-        if not self.run.curve or self.run.curve[-1] != (self.state.evals, quality):
-            self.run.curve.append((self.state.evals, quality))
+        point = (self.state.evals, self._expansions_started, quality)
+        if not self.run.curve or self.run.curve[-1] != point:
+            self.run.curve.append(point)
 
     def _agent(self, genome: Genome, parent: str | None) -> AgentState:
         self.genomes[genome.id] = genome

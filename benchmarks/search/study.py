@@ -1,11 +1,14 @@
-"""How well each parent-selection policy searches a simulated landscape whose ground truth is known.
+"""How well each search policy does on a simulated landscape whose ground truth is known (docs/search.md).
 
-For every landscape seed, arm (a policy; ``dgm-seedmeta`` is dgm with the seed as the only meta agent, the DGM
-paper's "without self-improvement" ablation) and budget, it runs one in-memory search (``simulate.py``) and prints:
+For every landscape seed, arm (a policy, or an ablation: ``dgm-seedmeta`` is dgm with the seed as the only meta
+agent, ``hgm-own`` is hgm drawing parents by their own outcomes) and budget, it runs one in-memory search
+(``simulate.py``) and prints:
 
 1. the true quality of the agent each arm ends up believing best, with a 95% confidence interval over seeds, and the
    agents and barren expansions it took;
-2. the evaluations each arm spent before its best-belief agent first reached a target quality;
+2. the evaluations each arm spent before its best-belief agent first reached a target quality, alone and with each
+   expansion charged ``--expansion-cost`` evaluations (the budget counts evaluations; a self-modification costs
+   model calls too, and hgm makes about twice the children);
 3. how well the score (what dgm and best select on) and the clade estimate (what hgm selects on) predict an agent's
    true clade productivity, at the largest budget only (the ground truth is a Monte Carlo and costs most of the time).
 
@@ -13,6 +16,8 @@ Same arguments, same numbers: every draw is keyed by the seeds. Run it from the 
 
     python3 benchmarks/search/study.py --quick
     python3 benchmarks/search/study.py --plot curves.png --json study.json
+    python3 benchmarks/search/study.py --landscape plateau
+    python3 benchmarks/search/study.py --real 4 --policies hgm,dgm   # against gitdgm's real loop (minutes)
 """
 
 from __future__ import annotations
@@ -66,8 +71,14 @@ class Setting:
 
 LANDSCAPES = {
     "default": Setting(Params(), (0.35, 0.45)),
-    # a seed as able as the mean task is hard solves exactly half the suite (the difficulties are symmetric)
-    "competent": Setting(Params(seed_ability=2.0), (0.6, 0.7)),
+    # the same rules from a seed as able as the mean task is hard: it solves exactly half the suite (the
+    # difficulties are symmetric about their mean)
+    "strong-seed": Setting(Params(seed_ability=2.0), (0.6, 0.7)),
+    # a competent seed where what was easy to gain is gained: improvements rare and small, and ability no help
+    "plateau": Setting(Params(seed_ability=2.0, improve=0.08, gain=0.25, skill_weight=0.0), (0.55, 0.6)),
+    # what makes good children (meta skill) shows in no score: stepping stones are common and pay off, and an
+    # agent's ability does not help it change itself, so the score says least about the clade
+    "deceptive": Setting(Params(stepping=0.25, meta_gain=1.0, skill_weight=0.0), (0.35, 0.45)),
 }
 
 
@@ -91,14 +102,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--landscape", choices=list(LANDSCAPES), default="default")
     parser.add_argument("--targets", type=numbers(float), help="qualities for table 2 (default: the landscape's)")
+    parser.add_argument(
+        "--expansion-cost", type=float, default=1.0, help="what an expansion costs in task evaluations (table 2)"
+    )
+    parser.add_argument("--versus", default="dgm", help="the arm table 1 compares the others with, seed by seed")
     parser.add_argument("--quick", action="store_true", help="8 seeds, budgets 100,200")
     parser.add_argument("--plot", type=Path, help="a .png or .svg of quality against evaluations spent")
     parser.add_argument("--json", type=Path, help="every run's results, to regenerate the tables")
     parser.add_argument(
-        "--real", type=int, default=0, metavar="N", help="also run the small case through gitdgm's loop for N seeds"
+        "--real", type=int, default=0, metavar="N", help="instead: the small case, in memory and in gitdgm's loop"
     )
     args = parser.parse_args(argv)
-    unknown = [p for p in args.policies if p not in ARMS]
+    unknown = [p for p in [*args.policies, args.versus] if p not in ARMS]
     if unknown:
         parser.error(f"unknown policies {unknown}; choose from {list(ARMS)}")
     if args.quick:
@@ -158,37 +173,45 @@ def select(done: Sequence[Done], arm: str, budget: int) -> list[Run]:
     return [d.run for d in done if d.arm == arm and d.run.budget == budget]
 
 
-def quality_table(done: Sequence[Done], arms: Sequence[str], budgets: Sequence[int]) -> str:
+def quality_table(done: Sequence[Done], arms: Sequence[str], budgets: Sequence[int], versus: str) -> str:
+    """Each arm's true quality, and its difference from ``versus`` seed by seed (same landscapes: a paired
+    interval, much narrower than the two intervals side by side)."""
     rows = []
     for arm in arms:
         for budget in budgets:
-            runs = select(done, arm, budget)
+            runs, reference = select(done, arm, budget), select(done, versus, budget)
+            paired = [r.quality - v.quality for r, v in zip(runs, reference)] if arm != versus and reference else []
             rows.append(
                 [
                     arm,
                     str(budget),
                     with_ci(*mean_ci([r.quality for r in runs])),
+                    with_ci(*mean_ci(paired)) if paired else "",
                     f"{statistics.fmean(r.evaluations for r in runs):.0f}",
                     f"{statistics.fmean(r.agents for r in runs):.1f}",
                     f"{statistics.fmean(r.barren for r in runs):.1f}",
                 ]
             )
-    return table(["arm", "budget", "true quality [95% CI]", "evals spent", "agents", "barren"], rows)
+    header = ["arm", "budget", "true quality [95% CI]", f"minus {versus}, paired", "evals spent", "agents", "barren"]
+    return table(header, rows)
 
 
-def reach_cell(runs: Sequence[Run], target: float, budget: int) -> str:
-    """Median evaluations to reach ``target`` over all seeds, a seed that never reached it counting as beyond the
-    budget (a median over the seeds that did would favour an arm that rarely gets there, and then early)."""
-    spent = sorted(math.inf if s is None else s for s in (r.budget_to_reach(target) for r in runs))
+def reach_cell(runs: Sequence[Run], target: float, expansion_cost: float) -> str:
+    """Median spent to reach ``target`` over all seeds, a seed that never reached it counting as beyond the budget
+    (a median over the seeds that did would favour an arm that rarely gets there, and then early)."""
+    spent = sorted(math.inf if s is None else s for s in (r.budget_to_reach(target, expansion_cost) for r in runs))
     reached = sum(s != math.inf for s in spent)
     median = statistics.median(spent)
-    shown = "—" if reached == 0 else f"> {budget}" if median == math.inf else f"{median:g}"
+    shown = "—" if reached == 0 else "beyond" if median == math.inf else f"{median:g}"
     return f"{shown} ({reached}/{len(runs)})"
 
 
-def reach_table(done: Sequence[Done], arms: Sequence[str], budget: int, targets: Sequence[float]) -> str:
-    rows = [[arm, *(reach_cell(select(done, arm, budget), q, budget) for q in targets)] for arm in arms]
-    return table(["arm", *(f"evals to reach {q:g}" for q in targets)], rows)
+def reach_table(done: Sequence[Done], arms: Sequence[str], budget: int, targets: Sequence[float], cost: float) -> str:
+    header = ["arm"]
+    for q in targets:
+        header += [f"evals to reach {q:g}", f"evals + {cost:g} × expansions to reach {q:g}"]
+    rows = [[arm, *(reach_cell(select(done, arm, budget), q, c) for q in targets for c in (0.0, cost))] for arm in arms]
+    return table(header, rows)
 
 
 def correlations(run: Run) -> tuple[float | None, float | None]:
@@ -255,6 +278,7 @@ def write_json(done: Sequence[Done], args: argparse.Namespace, params: Params) -
             "barren": d.run.barren,
             "evaluations": d.run.evaluations,
             "budget_to_reach": {f"{q:g}": d.run.budget_to_reach(q) for q in args.targets},
+            "cost_to_reach": {f"{q:g}": d.run.budget_to_reach(q, args.expansion_cost) for q in args.targets},
             "r_score": r_score,
             "r_clade": r_clade,
         }
@@ -275,14 +299,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     params, arms, budgets, largest = LANDSCAPES[args.landscape].params, args.policies, args.budgets, args.budgets[-1]
     print(calibration(args.landscape, params))
+    if args.real:  # a mode of its own: minutes per seed, where the in-memory study takes milliseconds per run
+        print(f"\nIn memory against gitdgm's real loop ({TASKS} tasks, budget {BUDGET}, 1 worker, {args.real} seeds)\n")
+        print(real_table(params, arms, args.real))
+        return
     print(f"{args.seeds} seeds, budgets {budgets}, {args.workers} workers\n")
     start = time.perf_counter()
     done = run_all(params, arms, budgets, args.seeds, args.workers)
     wall = time.perf_counter() - start
     print("Table 1: true quality of the final best-belief agent\n")
-    print(quality_table(done, arms, budgets), end="\n\n")
+    print(quality_table(done, arms, budgets, args.versus), end="\n\n")
     print(f"Table 2: evaluations until the best-belief agent reached a quality (median over seeds, budget {largest})\n")
-    print(reach_table(done, arms, largest, args.targets), end="\n\n")
+    print(reach_table(done, arms, largest, args.targets, args.expansion_cost), end="\n\n")
     print(f"Table 3: correlation with true clade productivity over admitted agents (budget {largest}, Fisher z)\n")
     print(signal_table(done, arms, largest), end="\n\n")
     plain = [d.seconds for d in done if d.run.budget != largest]
@@ -292,12 +320,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Wall time: {wall:.1f} s for {len(done)} runs; {per_run} without signals, "
         f"{statistics.fmean(signals):.3f} s per run with them (budget {largest})"
     )
-    if args.real:
-        print(
-            f"\nTable 4: in memory against gitdgm's real loop ({TASKS} tasks, budget {BUDGET}, 1 worker, "
-            f"{args.real} seeds)\n"
-        )
-        print(real_table(params, arms, args.real))
     if args.plot:
         title = f"landscape {args.landscape!r}, {args.seeds} seeds, {args.workers} workers"
         plot({arm: {b: select(done, arm, b) for b in budgets} for arm in arms}, title, args.plot)
