@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import threading
 import time
 import tomllib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import openai
@@ -101,6 +103,46 @@ def test_streams_without_usage_are_counted_by_estimate(scripted_upstream, gatewa
     assert usage.estimated_tokens == usage.total_tokens > 0
     logged = json.loads(gw.transcript_path(endpoint.token).read_text().splitlines()[0])
     assert logged["response"]["usage_estimated"] is True
+
+
+class LingeringStream(BaseHTTPRequestHandler):
+    """An upstream that streams a short answer, then keeps the stream open a while after ``[DONE]``."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        delta = {"object": "chat.completion.chunk", "model": "m", "choices": [
+            {"index": 0, "delta": {"role": "assistant", "content": "hello there"}, "finish_reason": "stop"}]}
+        for event in (b"data: " + json.dumps(delta).encode() + b"\n\n", b"data: [DONE]\n\n"):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+        time.sleep(1.5)
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_stream_is_counted_before_the_agent_sees_its_end(gateway, openai_client) -> None:
+    """An agent stops reading at [DONE] and its run may end at once, while the upstream takes a moment more to
+    close the stream: the run's usage must already hold the call."""
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), LingeringStream)
+    threading.Thread(target=upstream.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        gw = gateway(f"http://127.0.0.1:{upstream.server_address[1]}/v1")
+        endpoint = gw.open_run("a", "t")
+        chunks = list(openai_client(endpoint).chat.completions.create(model="m", messages=ASK, stream=True))
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "hello there"
+        usage = gw.close_run(endpoint.token)
+        assert usage.requests == 1 and usage.completion_tokens > 0
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
 
 
 def test_a_dollar_budget_refuses_a_model_it_cannot_price(scripted_upstream, gateway, openai_client) -> None:

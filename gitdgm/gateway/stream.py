@@ -93,7 +93,9 @@ def relay(lines: Iterator[bytes], tally: StreamTally) -> Generator[bytes, None, 
 
 
 class Relay:
-    """The events of an upstream stream on their way to the agent; ``close`` settles the call once."""
+    """The events of an upstream stream on their way to the agent; the call is settled once, before the agent is
+    sent the stream's last event (an agent stops reading at ``[DONE]`` and may end its run at once, while the
+    upstream's connection can take a moment more to close: ``close_run`` must find the call counted)."""
 
     def __init__(self, lines: Stream, tally: StreamTally, settle: Callable[[str], None]) -> None:
         self._lines = lines
@@ -101,7 +103,10 @@ class Relay:
         self._settle: Callable[[str], None] | None = settle
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._events
+        for event in self._events:
+            if _is_done(event):
+                self._settle_once()
+            yield event
 
     @property
     def broken(self) -> str:
@@ -109,11 +114,19 @@ class Relay:
         return self._lines.broken
 
     def close(self) -> None:
-        settle, self._settle = self._settle, None
-        if settle is None:
-            return
         try:
             self._events.close()
             self._lines.close()
         finally:
+            self._settle_once()
+
+    def _settle_once(self) -> None:
+        settle, self._settle = self._settle, None
+        if settle is not None:
             settle(self._lines.broken)
+
+
+def _is_done(event: bytes) -> bool:
+    """Whether an event is the stream's end marker (``data: [DONE]``, spaced or not)."""
+    field, _, value = event.partition(b":")
+    return field.strip() == b"data" and value.strip() == b"[DONE]"
