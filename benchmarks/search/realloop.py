@@ -26,7 +26,7 @@ from pathlib import Path
 
 import tomli_w
 from landscape import Genome, Landscape, Params
-from simulate import MetaAgent, Run
+from simulate import MetaAgent, Run, mean_quality
 
 from gitdgm.archive import Archive
 from gitdgm.archive.create import init_archive, seed_agent_dir
@@ -152,6 +152,8 @@ def real_run(
     genomes = {a.id: _genome(archive, a.commit) for a in agents.values()}
     run.agents = sum(1 for a in agents.values() if a.status != "rejected")
     run.barren = len(agents) - run.agents
+    children = [g for g in genomes.values() if g.kind not in ("seed", "broken")]
+    run.children_quality = mean_quality(landscape, children)
     if report.best:
         run.best, run.quality = genomes[report.best].id, landscape.quality(genomes[report.best])
     for agent in agents.values():

@@ -59,6 +59,8 @@ class Run:
     quality: float = 0.0
     #: admitted agents with their score, clade estimate and true clade productivity (for the signal correlations)
     signals: list[tuple[float, float, float]] = field(default_factory=list)
+    #: mean true quality of the working children made (what the policy's expansions found)
+    children_quality: float = 0.0
     #: every child made, by genome id, with its (resolved, graded) tasks; (0, 0) for one the check rejected
     outcomes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -179,6 +181,7 @@ class Simulation:
         run.best = self.policy.best(state)
         run.quality = self.landscape.quality(self.genomes[run.best]) if run.best is not None else 0.0
         run.outcomes.update({a.id: (sum(a.own), len(a.own)) for a in state.agents.values()})
+        run.children_quality = mean_quality(self.landscape, [g for g in self.genomes.values() if g.id != state.root])
         if signals:
             implementer = self.landscape.seed_genome() if self.meta_agent == "seed" else None
             for agent in state.agents.values():
@@ -186,6 +189,11 @@ class Simulation:
                     truth = self.landscape.clade_productivity(self.genomes[agent.id], implementer)
                     run.signals.append((score_of(agent), posterior_mean(clade(state, agent.id)), truth))
         return run
+
+
+def mean_quality(landscape: Landscape, genomes: list[Genome]) -> float:
+    """The mean true quality of ``genomes`` (0 for none)."""
+    return sum(landscape.quality(g) for g in genomes) / len(genomes) if genomes else 0.0
 
 
 def score_of(agent: AgentState) -> float:

@@ -243,23 +243,23 @@ def real_table(params: Params, arms: Sequence[str], seeds: int) -> str:
         pairs = paired_runs(params, spec.policy, range(seeds), meta_agent=spec.meta_agent)
         same = sum(p.identical for p in pairs)
         memory, real = [p.simulated for p in pairs], [p.real for p in pairs]
-        both = [[r.quality for r in memory], [r.quality for r in real]]
-        rows.append(
-            [
-                arm,
-                f"{same}/{len(pairs)}",
-                *(with_ci(*mean_ci(q)) for q in both),
-                *(
-                    " / ".join(f"{statistics.fmean(getattr(r, measure) for r in runs):.1f}" for runs in (memory, real))
-                    for measure in ("agents", "barren")
-                ),
-            ]
-        )
+        qualities = [
+            [getattr(r, measure) for r in runs]
+            for measure in ("quality", "children_quality")
+            for runs in (memory, real)
+        ]
+        counts = [
+            " / ".join(f"{statistics.fmean(getattr(r, measure) for r in runs):.1f}" for runs in (memory, real))
+            for measure in ("agents", "barren")
+        ]
+        rows.append([arm, f"{same}/{len(pairs)}", *(with_ci(*mean_ci(q)) for q in qualities), *counts])
     header = [
         "arm",
         "identical runs",
-        "quality in memory",
-        "quality, real loop",
+        "best-belief quality, memory",
+        "real loop",
+        "children's quality, memory",
+        "real loop",
         "agents (memory / real)",
         "barren (memory / real)",
     ]
