@@ -20,6 +20,7 @@ from gitdgm.errors import ConfigError
 from gitdgm.gateway import fake as fake_module
 from gitdgm.gateway.fake import FakeUpstream, serve_script
 from gitdgm.gateway.listing import parse_listing
+from gitdgm.gateway.script import Scenario, Script
 from gitdgm.gateway.tokens import stated_window
 
 SCRIPT = {
@@ -111,6 +112,21 @@ def test_no_match_without_default_is_a_clear_400() -> None:
         reply = chat(url, user("something else"))
     assert reply.status_code == 400
     assert "no scenario of <script> matches (first user message: 'something else')" in reply.json()["error"]["message"]
+
+
+class BrokenScript(Script):
+    """A script in Python (as benchmarks/search's landscape model is) with a bug in it."""
+
+    def choose(self, messages: list[Any]) -> Scenario | None:
+        raise KeyError("genome")
+
+
+def test_a_script_that_fails_answers_500_saying_why_and_the_server_goes_on() -> None:
+    with FakeUpstream(BrokenScript("python", (), None)) as fake:
+        reply = chat(fake.base_url, user("anything"))
+        assert reply.status_code == 500
+        assert reply.json()["error"]["message"] == "scripted upstream failed: KeyError: 'genome'"
+        assert http().get(f"{fake.base_url}/models").status_code == 200
 
 
 def test_default_usage_is_deterministic_and_always_present() -> None:

@@ -118,7 +118,7 @@ class HgmPolicy:
         return cooldown_scale(state.evals, state.max_evals) if self.cooldown else 1.0
 
     def _expand(self, state: SearchState, parents: list[str], reason: str) -> Expand:
-        """Thompson over clade evidence; the draw records what the choice was based on."""
+        """Thompson over each candidate's parent evidence (its clade's, as HGM draws); the draw records it."""
         evidence = [self.parent_evidence(state, p) for p in parents]
         parent = thompson(parents, evidence, self.rng, self._scale(state))
         chosen = evidence[parents.index(parent)]
