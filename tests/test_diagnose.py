@@ -24,6 +24,7 @@ from gitdgm.archive import Archive
 from gitdgm.config import RoleConfig
 from gitdgm.engine.diagnose import PromptBudget, agent_code, choose_entry, diagnose
 from gitdgm.engine.diagnose.choice import groups, options, overflow
+from gitdgm.engine.diagnose.code import summarise_agent
 from gitdgm.engine.diagnose.prompt import build_prompt, hidden_tests
 from gitdgm.engine.evaluate import evaluate
 from gitdgm.gateway.fake import FakeUpstream
@@ -175,6 +176,21 @@ def test_code_goes_in_by_relevance_and_what_is_left_out_is_named(evaluated: Eval
     order = sorted((p for p in code if f"----- {p} (" in small.text), key=lambda p: small.text.index(f"----- {p} ("))
     assert order[:4] == ["agent.toml", "dgm_agent/__main__.py", "dgm_agent/__init__.py", "dgm_agent/tools/editor.py"]
     assert small.shown["files"] == len(order) and len(small.shown["left_out"]) <= 9
+
+
+def test_the_map_of_an_agent_survives_files_built_to_break_the_parser() -> None:
+    """An agent's files are the adversary's: a source Python cannot build an AST for (memory, recursion) leaves
+    its line of the map blank rather than ending the diagnosis, and so the run."""
+    code = {
+        "dgm_agent/fine.py": '"""The fine module."""\n',
+        "dgm_agent/deep.py": "x = " + "-" * 100_000 + "1\n",
+        "dgm_agent/long.py": "a" + ".b" * 200_000 + "\n",
+        "dgm_agent/bad.py": "def broken(:\n",
+    }
+    summary = summarise_agent(code)
+    assert "`dgm_agent/fine.py`: The fine module." in summary
+    for path in ("dgm_agent/deep.py", "dgm_agent/long.py", "dgm_agent/bad.py"):
+        assert f"  - `{path}`\n" in summary + "\n"
 
 
 def test_a_diagnosis_through_the_gateway_keeps_hidden_tests_from_the_agent(evaluated: Evaluated) -> None:

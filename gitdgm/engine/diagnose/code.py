@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from gitdgm.bundled import TEMPLATES
 from gitdgm.gateway.tokens import estimate_tokens
+
+# CPython 3.11 keeps ast.parse's recursion count per interpreter, not per thread: two workers diagnosing at once
+# can fail with "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905)
+_AST_LOCK = threading.Lock()
 
 SUMMARY = TEMPLATES / "diagnosis" / "agent_summary.md"
 BRIEF_SUMMARY = SUMMARY.with_name("agent_summary_brief.md")
@@ -132,8 +137,9 @@ def describe(path: str, text: str) -> str:
     line = ""
     if path.endswith(".py"):
         try:
-            line = (ast.get_docstring(ast.parse(text)) or "").strip().split("\n")[0]
-        except (SyntaxError, ValueError):
+            with _AST_LOCK:
+                line = (ast.get_docstring(ast.parse(text)) or "").strip().split("\n")[0]
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # an agent's file may be built to fail
             line = ""
     elif path.endswith(".md"):  # a heading or a first line of prose, not template markup
         line = next((x.strip("# ").strip() for x in text.splitlines() if x.strip()), "")
