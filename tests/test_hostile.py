@@ -51,6 +51,8 @@ from hostile_agents import (
 from gitdgm.archive import Agent, Archive
 from gitdgm.cli.main import cli
 from gitdgm.demo import LESSONS
+from gitdgm.engine.diagnose.code import summarise_agent
+from gitdgm.engine.protocol import AgentSpecError, read_agent_spec
 from gitdgm.gateway.fake import FakeUpstream
 from gitdgm.gateway.upstream import error_object
 from gitdgm.archive.create import init_archive
@@ -498,3 +500,13 @@ def test_every_corpus_entry_names_its_expectations() -> None:
         assert hostile.attack and hostile.outcomes and "resolved" not in hostile.outcomes, hostile.name
         assert "error" not in hostile.outcomes, hostile.name
     assert {h.kind for h in CORPUS} == {"grading", "host-read", "host-write", "size", "robustness", "gateway"}
+
+
+def test_an_agent_toml_nested_to_exhaust_the_parser_is_the_agents_error(tmp_path: Path) -> None:
+    """tomllib recurses once per bracket: a 2 KB agent.toml must end as the agent's spec error (its functional
+    check fails, the run goes on), not as a RecursionError out of gitdgm."""
+    nested = "schema = 1\nx = " + "[" * 1000 + "]" * 1000 + "\n"
+    (tmp_path / "agent.toml").write_text(nested)
+    with pytest.raises(AgentSpecError, match="nested too deeply"):
+        read_agent_spec(tmp_path)
+    assert "(agent.toml names none)" in summarise_agent({"agent.toml": nested, "main.py": "pass\n"})

@@ -50,6 +50,8 @@ def read_agent_spec(agent_dir: Path) -> AgentSpec:
         raise AgentSpecError(f"agent.toml cannot be read: {exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AgentSpecError(f"agent.toml is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nesting level: a thousand brackets are enough
+        raise AgentSpecError("agent.toml is not valid TOML: nested too deeply") from None
     entry, tests = data.get("entry"), data.get("test_command")
     if not (isinstance(entry, list) and entry and all(isinstance(a, str) for a in entry)):
         raise AgentSpecError("agent.toml: entry must be a non-empty list of strings (an argv)")

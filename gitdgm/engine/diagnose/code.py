@@ -58,7 +58,7 @@ def is_test(path: str) -> bool:
 def _manifest(code: dict[str, str]) -> dict[str, object]:
     try:
         return tomllib.loads(code.get("agent.toml", ""))
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # the agent's own file: it may be built to fail
         return {}
 
 
