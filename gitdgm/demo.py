@@ -134,11 +134,16 @@ def _having(lessons: tuple[Lesson, ...]) -> str:
     return "".join(f"(?=.*{re.escape(lesson.line())})" for lesson in lessons)
 
 
-def solution_turns(task: Task) -> list[dict[str, Any]]:
-    """Scripted turns that write ``task``'s reference solution into the repository, then stop."""
+def solution_files(task: Task) -> dict[str, str]:
+    """The files of ``task``'s reference solution, by path in its repository, in path order."""
     with tempfile.TemporaryDirectory() as tmp:
         task.write_solution(Path(tmp))
-        files = {p.relative_to(tmp).as_posix(): p.read_text() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+        return {p.relative_to(tmp).as_posix(): p.read_text() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+
+
+def solution_turns(task: Task) -> list[dict[str, Any]]:
+    """Scripted turns that write ``task``'s reference solution into the repository, then stop."""
+    files = solution_files(task)
     turns: list[dict[str, Any]] = [
         {
             "content": "Let me look at the repository.",

@@ -31,7 +31,7 @@ from simulate import MetaAgent, Run, mean_quality
 from gitdgm.archive import Archive
 from gitdgm.archive.create import init_archive, seed_agent_dir
 from gitdgm.config import Config
-from gitdgm.demo import LESSONS, solution_turns, write_demo_suite
+from gitdgm.demo import LESSONS, solution_files, solution_turns, write_demo_suite
 from gitdgm.engine.services import open_runtime
 from gitdgm.engine.step import run_step
 from gitdgm.gateway.fake import FakeUpstream
@@ -62,8 +62,8 @@ class LandscapeScript(Script):
     """A scripted model whose replies follow the genome in the asking agent's system prompt."""
 
     landscape: Landscape = field(default_factory=Landscape)
-    #: each task's problem (as the agent is given it) with its two replies: solved, missed
-    replies: tuple[tuple[str, Scenario, Scenario], ...] = ()
+    #: each task's problem (as the agent is given it), its id and its two replies: solved, missed
+    replies: tuple[tuple[str, str, Scenario, Scenario], ...] = ()
     #: children asked of each genome so far (the k of ``Landscape.child``), under a lock: workers ask at once
     asked: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,7 +72,12 @@ class LandscapeScript(Script):
     def of(cls, landscape: Landscape, tasks: list[Task]) -> LandscapeScript:
         """The script for ``tasks`` (with their reference solutions), whose ids ``landscape`` grades."""
         replies = tuple(
-            (t.problem.strip()[:80], _scenario(f"solve {t.id}", solution_turns(t)), _scenario(t.id, _miss_turns(t)))
+            (
+                t.problem.strip()[:80],
+                t.id,
+                _scenario(f"solve {t.id}", solution_turns(t)),
+                _scenario(f"miss {t.id}", _miss_turns(t)),
+            )
             for t in tasks
         )
         return cls("landscape", (), None, landscape=landscape, replies=replies)
@@ -88,8 +93,8 @@ class LandscapeScript(Script):
         task = next((r for r in self.replies if r[0] in user), None)
         if task is None or genome is None:
             return None  # the server answers that no scenario matches: a mistake to see, not to hide
-        _problem, solved, missed = task
-        return solved if self.landscape.solves(genome, solved.name.removeprefix("solve ")) else missed
+        _problem, task_id, solved, missed = task
+        return solved if self.landscape.solves(genome, task_id) else missed
 
     def _improve(self, implementer: Genome | None, messages: list[object]) -> Scenario:
         """Turn 0 reads the genome of the tree being changed; turn 1 writes its next child there (drawn once per
@@ -112,8 +117,7 @@ class LandscapeScript(Script):
 
 def _miss_turns(task: Task) -> list[dict[str, object]]:
     """A wrong patch: a comment added to the first file the reference solution changes."""
-    first = next(turn for turn in solution_turns(task) if "cat >" in json.dumps(turn))
-    path = json.dumps(first).split("cat > '", 1)[1].split("'", 1)[0]
+    path = next(iter(solution_files(task)))
     return [_bash(f"printf '\\n# not sure this is the bug\\n' >> '{path}'"), {"content": "I changed what I could."}]
 
 

@@ -89,8 +89,9 @@ class Simulation:
     ) -> None:
         """``meta_agent`` "seed" is the DGM's "without self-improvement" ablation; ``parents_by`` "own" makes hgm
         draw parents by their own outcomes rather than their clade's (what the clade estimate adds)."""
-        self.landscape, self.config, self.budget, self.seed = landscape, config, budget, seed
-        self.workers, self.meta_agent, self.timing = workers, meta_agent, timing
+        self.landscape, self.workers, self.timing = landscape, workers, timing
+        #: who makes each change: the parent itself, or the seed under the fixed-meta-agent ablation
+        self.implementer = landscape.seed_genome() if meta_agent == "seed" else None
         self.clock = random.Random(f"{seed}/clock")
         self.genomes: dict[str, Genome] = {}
         self.expansions: dict[str, int] = {}  # children asked of each parent so far
@@ -137,8 +138,7 @@ class Simulation:
             parent = self.genomes[job.parent]
             k = self.expansions.get(parent.id, 0)
             self.expansions[parent.id] = k + 1
-            implementer = self.landscape.seed_genome() if self.meta_agent == "seed" else parent
-            child = self.landscape.child(parent, k, implementer)
+            child = self.landscape.child(parent, k, self.implementer)
             if child.broken:
                 self.run.outcomes[child.id] = (0, 0)
             return partial(self._expanded, job, None if child.broken else child)
@@ -159,10 +159,9 @@ class Simulation:
         """Every outcome of a working genome is a gradable patch, so its agent is admitted when the policy says so."""
         self.state.landed(job, outcome)
         agent = self.state.agents[job.agent]
-        score = sum(agent.own) / len(agent.own)
         done = self.policy.complete(self.state, job.agent)
         admit = done or (self.policy.admit_early and not agent.admitted)
-        self.state.set_status(job.agent, "evaluated" if admit or agent.admitted else "evaluating", score)
+        self.state.set_status(job.agent, "evaluated" if admit or agent.admitted else "evaluating", score_of(agent))
 
     def _observe(self) -> None:
         best = self.policy.best(self.state)
@@ -183,10 +182,9 @@ class Simulation:
         run.outcomes.update({a.id: (sum(a.own), len(a.own)) for a in state.agents.values()})
         run.children_quality = mean_quality(self.landscape, [g for g in self.genomes.values() if g.id != state.root])
         if signals:
-            implementer = self.landscape.seed_genome() if self.meta_agent == "seed" else None
             for agent in state.agents.values():
                 if agent.admitted and agent.own:
-                    truth = self.landscape.clade_productivity(self.genomes[agent.id], implementer)
+                    truth = self.landscape.clade_productivity(self.genomes[agent.id], self.implementer)
                     run.signals.append((score_of(agent), posterior_mean(clade(state, agent.id)), truth))
         return run
 
